@@ -1,0 +1,275 @@
+"""The loader's commands: load, validate, export, stats, query (thin click wrappers).
+
+They are registered on the ``attest`` group by :mod:`server.cli`; each takes the
+resolved :class:`~loader.settings.Settings` from the click context and turns a
+:class:`~loader.errors.LoadError` into a ClickException (exit 1).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+from collections.abc import Iterator
+from collections.abc import Sequence
+from typing import Any
+
+import click
+from pyoxigraph import QueryBoolean
+from pyoxigraph import QueryResultsFormat
+from pyoxigraph import QuerySolutions
+from pyoxigraph import RdfFormat
+from pyoxigraph import serialize
+
+from loader import serialization as exporting
+from loader import coverage as covering
+from loader import pipeline
+from loader import stats as counting
+from loader.errors import LoadError
+from loader.errors import ValidationError
+from loader.settings import Settings
+from loader.store import open_store
+
+RESULT_FORMATS = {
+    "json": QueryResultsFormat.JSON,
+    "xml": QueryResultsFormat.XML,
+    "csv": QueryResultsFormat.CSV,
+    "tsv": QueryResultsFormat.TSV,
+}
+GRAPH_FORMATS = {"turtle": RdfFormat.TURTLE, "ntriples": RdfFormat.N_TRIPLES, "jsonld": RdfFormat.JSON_LD}
+
+
+def settings_of(ctx: click.Context) -> Settings:
+    settings = ctx.find_object(Settings)
+    if settings is None:  # pragma: no cover - the group always sets it
+        raise click.UsageError("settings were not resolved")
+    return settings
+
+
+class _ProgressPrinter:
+    """A progress bar on a terminal; a plain line per 10 % otherwise."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.last = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            if self.bar is None:
+                self.bar = click.progressbar(length=total, label="building", file=sys.stderr)
+                self.bar.__enter__()
+            self.bar.update(done - self.bar.pos)
+            if done == total:
+                self.bar.__exit__(None, None, None)
+            return
+        step = max(1, total // 10)
+        if done == total or done // step != self.last // step:
+            click.echo(f"built {done}/{total} assertions", err=True)
+            self.last = done
+
+
+def _fail(exc: LoadError) -> click.ClickException:
+    return click.ClickException(str(exc))
+
+
+@click.command()
+@click.pass_context
+def load(ctx: click.Context) -> None:
+    """Validate the seeds and build the graph into the store (atomic)."""
+    settings = settings_of(ctx)
+    try:
+        report = pipeline.load(settings, progress=_ProgressPrinter())
+    except LoadError as exc:
+        raise _fail(exc) from None
+    where = f" ({settings.data_dir})" if settings.store == "oxigraph" else ""
+    click.echo(report.summary() + where)
+
+
+@click.command()
+@click.argument("seeds_dir", required=False, type=click.Path(file_okay=False, path_type=str))
+@click.pass_context
+def validate(ctx: click.Context, seeds_dir: str | None) -> None:
+    """Check the curated files (SEEDS_DIR, default: the seeds setting); exit 1 on any problem."""
+    settings = settings_of(ctx)
+    if seeds_dir is not None:
+        settings = settings.replace(seeds_dir=Path(seeds_dir))
+    try:
+        prepared = pipeline.validate(settings)
+    except ValidationError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        count = len(exc.problems)
+        raise click.ClickException(
+            f"{count} problem{'s' if count != 1 else ''} found in {settings.seeds_dir}"
+        ) from None
+    except LoadError as exc:
+        raise _fail(exc) from None
+    corpus = prepared.corpus
+    click.echo(
+        f"ok: {len(corpus.documents)} documents, {len(corpus.entities)} entities, "
+        f"{len(corpus.assertions)} assertions, every quote grounded"
+    )
+
+
+@click.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(exporting.FORMATS)),
+    default="trig",
+    show_default=True,
+    help="trig/nquads/jsonld: every graph; turtle/ntriples: the default graph only.",
+)
+@click.option("--output", "-o", type=click.File("wb"), default="-", help="File to write (default: stdout).")
+@click.pass_context
+def export(ctx: click.Context, fmt: str, output: io.BufferedWriter) -> None:
+    """Write the store's content as RDF."""
+    settings = settings_of(ctx)
+    store = open_store(settings)
+    try:
+        exporting.export(store, fmt, output, base_iri=settings.base_iri)
+    except LoadError as exc:
+        raise _fail(exc) from None
+    finally:
+        store.close()
+
+
+@click.command()
+@click.option("--by-document", is_flag=True, help="Per source text: assertions, speakers, links, hedges.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+def stats(ctx: click.Context, by_document: bool, fmt: str) -> None:
+    """Count documents, entities, assertions, triples and inferred triples."""
+    settings = settings_of(ctx)
+    store = open_store(settings)
+    try:
+        if by_document:
+            rows = counting.by_document(store)
+            if fmt == "json":
+                click.echo(json.dumps(rows, indent=2))
+            else:
+                columns = ["title", "assertions", "speakers", "disputes", "corroborates", "hedged_assertions", "denials"]
+                click.echo(_table(columns, [[row[c] for c in columns] for row in rows]))
+            return
+        result = counting.store_stats(store)
+        if fmt == "json":
+            click.echo(json.dumps(dict(result.lines())))
+        else:
+            for label, value in result.lines():
+                click.echo(f"{label:<36} {value:>9}")
+    except LoadError as exc:
+        raise _fail(exc) from None
+    finally:
+        store.close()
+
+
+@click.command()
+@click.argument("sparql")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", *RESULT_FORMATS, *GRAPH_FORMATS]),
+    default="table",
+    show_default=True,
+    help="table/json/xml/csv/tsv for SELECT and ASK; turtle/ntriples/jsonld for CONSTRUCT.",
+)
+@click.option("--union", is_flag=True, help="Query the union of all graphs as the default graph.")
+@click.pass_context
+def query(ctx: click.Context, sparql: str, fmt: str, union: bool) -> None:
+    """Run a SPARQL query (SPARQL, or @FILE to read it from a file) against the store."""
+    settings = settings_of(ctx)
+    if sparql.startswith("@"):
+        try:
+            with open(sparql[1:], encoding="utf-8") as handle:
+                sparql = handle.read()
+        except OSError as exc:
+            raise click.BadParameter(f"cannot read {sparql[1:]}: {exc.strerror}") from None
+    store = open_store(settings)
+    try:
+        result = store.query(sparql, union=union)
+        click.echo(_render(result, fmt), nl=False)
+    except LoadError as exc:
+        raise _fail(exc) from None
+    finally:
+        store.close()
+
+
+def _render(result: object, fmt: str) -> str:
+    if isinstance(result, QueryBoolean):
+        if fmt in RESULT_FORMATS:
+            return result.serialize(format=RESULT_FORMATS[fmt]).decode("utf-8")  # type: ignore[union-attr]
+        return ("yes" if bool(result) else "no") + "\n"
+    if isinstance(result, QuerySolutions):
+        if fmt in RESULT_FORMATS:
+            return result.serialize(format=RESULT_FORMATS[fmt]).decode("utf-8")  # type: ignore[union-attr]
+        if fmt != "table":
+            raise click.BadParameter(f"a SELECT answer cannot be written as {fmt}", param_hint="--format")
+        names = [variable.value for variable in result.variables]
+        rows = [[_cell(solution[name]) for name in names] for solution in result]
+        return _table(names, rows) + f"\n({len(rows)} row{'s' if len(rows) != 1 else ''})\n"
+    if fmt not in GRAPH_FORMATS and fmt != "table":
+        raise click.BadParameter(f"a CONSTRUCT answer cannot be written as {fmt}", param_hint="--format")
+    rdf_format = GRAPH_FORMATS.get(fmt, RdfFormat.TURTLE)
+    return serialize(result, format=rdf_format).decode("utf-8")  # type: ignore[arg-type]
+
+
+def _cell(term: object) -> str:
+    if term is None:
+        return ""
+    value = getattr(term, "value", str(term))
+    return str(value).replace("\n", " ")
+
+
+def _table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    cells = [[str(c) for c in columns]] + [["" if v is None else str(v) for v in row] for row in rows]
+    widths = [min(60, max(len(row[i]) for row in cells)) for i in range(len(columns))]
+
+    def line(row: Sequence[str]) -> str:
+        return "  ".join(_clip(value, width).ljust(width) for value, width in zip(row, widths, strict=True)).rstrip()
+
+    out: Iterator[str] = iter([line(cells[0]), "  ".join("-" * w for w in widths)] + [line(r) for r in cells[1:]])
+    return "\n".join(out)
+
+
+def _clip(value: str, width: int) -> str:
+    return value if len(value) <= width else value[: width - 1] + "…"
+
+
+@click.command()
+@click.option("--document", "document_id", help="Only this source document (its id).")
+@click.pass_context
+def coverage(ctx: click.Context, document_id: str | None) -> None:
+    """List sentences that name an entity but no assertion covers; exit 1 if any."""
+    settings = settings_of(ctx)
+    try:
+        corpus = pipeline.prepare(settings).corpus
+    except ValidationError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        raise click.ClickException("fix the problems above first (attest validate)") from None
+    except LoadError as exc:
+        raise _fail(exc) from None
+    roots = covering.root_documents(corpus)
+    if document_id is not None:
+        if document_id not in roots:
+            raise click.BadParameter(
+                f"'{document_id}' is not a source document; choose one of {', '.join(roots)}",
+                param_hint="--document",
+            )
+        roots = [document_id]
+    missing = 0
+    for root in roots:
+        for sentence in covering.uncovered(corpus, root):
+            missing += 1
+            click.echo(f"{root} [{sentence.start}:{sentence.end}] ({', '.join(sentence.entities)})")
+            click.echo(f"    {sentence.text}")
+    if missing:
+        raise click.ClickException(
+            f"{missing} sentence(s) not covered: add an assertion whose quote overlaps each, "
+            "or list it under no_checkable_claim with a reason"
+        )
+    click.echo(f"ok: every sentence naming an entity is covered in {len(roots)} document(s)")
+
+
+COMMANDS = (load, validate, export, stats, query, coverage)

@@ -1,0 +1,197 @@
+"""read → validate → build → infer → check → store: the load, end to end."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+from collections.abc import Callable
+from collections.abc import Iterator
+from importlib import metadata
+from pathlib import Path
+
+from pyoxigraph import DefaultGraph
+from pyoxigraph import Quad
+from pyoxigraph import QuerySolutions
+from pyoxigraph import RdfFormat
+from pyoxigraph import Store as OxStore
+from pyoxigraph import serialize
+from rdflib import Graph
+
+from loader import infer
+from loader import seeds as seed_files
+from loader import validate as checks
+from loader.build import build_quads
+from loader.errors import LoadError
+from loader.errors import ValidationError
+from loader.iris import Iris
+from loader.ontology import Schema
+from loader.ontology import read_ontology
+from loader.ontology import read_shapes
+from loader.settings import Settings
+from loader.store import open_store
+from loader.vocab import AT
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+DIGESTED = ("*.yaml", "*.txt", "*.tsv", "*.ttl")
+
+
+def version() -> str:
+    """Return the installed version of Attest."""
+    try:
+        return metadata.version("attest")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+@dataclasses.dataclass(frozen=True)
+class Prepared:
+    """Validated seeds plus what building them needs."""
+
+    corpus: checks.Corpus
+    ontology: Graph
+    ontology_inferred: Graph
+    shapes: Graph
+    digest: str
+
+
+@dataclasses.dataclass(frozen=True)
+class LoadReport:
+    """What a load wrote."""
+
+    documents: int
+    entities: int
+    assertions: int
+    quads: int
+    store: str
+
+    def summary(self) -> str:
+        return (
+            f"loaded {self.assertions} assertions, {self.documents} documents and "
+            f"{self.entities} entities: {self.quads} quads into the {self.store} store"
+        )
+
+
+def seed_digest(settings: Settings) -> str:
+    """Hash every seed and ontology file (paths and contents) and the software version."""
+    digest = hashlib.sha256(version().encode("utf-8"))
+    for root in (settings.seeds_dir, settings.ontology_dir):
+        if not root.is_dir():
+            continue
+        for pattern in DIGESTED:
+            for path in sorted(root.rglob(pattern)):
+                digest.update(path.relative_to(root).as_posix().encode("utf-8"))
+                digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _schema(settings: Settings) -> tuple[Graph, Graph, Schema]:
+    ontology = read_ontology(settings.ontology_dir)
+    closed = infer.close_ontology(ontology)
+    return ontology, infer.ontology_consequences(ontology, closed), Schema.from_closure(closed)
+
+
+def prepare(settings: Settings) -> Prepared:
+    """Read and validate the seeds; nothing is written.
+
+    :raises ValidationError: listing every problem in the seeds.
+    :raises LoadError: if the ontology or seeds directory cannot be read.
+    """
+    ontology, ontology_inferred, schema = _schema(settings)
+    shapes = read_shapes(settings.ontology_dir)
+    try:
+        seeds = seed_files.read_seeds(Path(settings.seeds_dir))
+    except FileNotFoundError as exc:
+        raise LoadError(f"{exc}; set --seeds-dir or ATTEST_SEEDS_DIR") from None
+    corpus = checks.check(seeds, schema, Iris(settings.base_iri))
+    return Prepared(corpus, ontology, ontology_inferred, shapes, seed_digest(settings))
+
+
+def quads_of(prepared: Prepared, progress: Progress | None = None) -> Iterator[Quad]:
+    """Yield every quad of the store built from *prepared*."""
+    return build_quads(
+        prepared.corpus,
+        prepared.ontology,
+        prepared.ontology_inferred,
+        prepared.digest,
+        version(),
+        progress,
+    )
+
+
+def _shacl_check(prepared: Prepared) -> Callable[[OxStore], None]:
+    def check(staged: OxStore) -> None:
+        default = staged.quads_for_pattern(None, None, None, DefaultGraph())
+        data = Graph().parse(
+            data=serialize((q.triple for q in default), format=RdfFormat.N_TRIPLES),
+            format="nt",
+        )
+        problems = checks.shacl_problems(data, prepared.shapes, prepared.corpus)
+        if problems:
+            raise ValidationError(problems)
+
+    return check
+
+
+def validate(settings: Settings) -> Prepared:
+    """Run every check a load runs, SHACL included, without touching the store.
+
+    :returns: the prepared corpus (for counts).
+    :raises ValidationError: listing every problem.
+    :raises LoadError: if the ontology or seeds cannot be read.
+    """
+    prepared = prepare(settings)
+    staged = OxStore()
+    staged.extend(quads_of(prepared))
+    _shacl_check(prepared)(staged)
+    return prepared
+
+
+def load(settings: Settings, progress: Progress | None = None) -> LoadReport:
+    """Validate the seeds, build the graph with inference, and swap it into the store.
+
+    Either the whole load succeeds or the store is left as it was.
+
+    :param progress: called with (assertions built, assertions in all).
+    :raises ValidationError: listing every problem; the store is untouched.
+    :raises StoreError: if the store cannot be written; the store is untouched.
+    """
+    prepared = prepare(settings)
+    corpus = prepared.corpus
+    total = len(corpus.assertions)
+    store = open_store(settings, writable=True)
+    try:
+        count = store.replace(quads_of(prepared, progress), check=_shacl_check(prepared))
+    finally:
+        store.close()
+    report = LoadReport(
+        documents=len(corpus.documents),
+        entities=len(corpus.entities),
+        assertions=total,
+        quads=count,
+        store=settings.store,
+    )
+    log.info(report.summary())
+    return report
+
+
+def store_digest(settings: Settings) -> str | None:
+    """Return the seed digest recorded by the store's last load, or None if there is none."""
+    store = open_store(settings)
+    try:
+        if store.is_empty():
+            return None
+        rows = store.query(f"SELECT ?digest WHERE {{ ?load <{AT.seedDigest}> ?digest }}")
+        assert isinstance(rows, QuerySolutions)
+        for row in rows:
+            return str(row["digest"].value)
+        return None
+    finally:
+        store.close()
+
+
+def is_stale(settings: Settings) -> bool:
+    """Tell whether the store is missing or was built from other seeds than the current ones."""
+    return store_digest(settings) != seed_digest(settings)

@@ -1,0 +1,109 @@
+"""Find a quote in a document's text: code-point offsets and text selectors.
+
+Matching is exact, with one convenience: a straight quote or apostrophe in the
+curated quote also matches a typographic one in the text (' matches ‘ ’ and
+" matches “ ”). Offsets count Unicode code points, as Python strings and the
+W3C TextPositionSelector do (an emoji is one, not two as in UTF-16).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+
+CONTEXT = 32
+_EQUIVALENTS = {"'": "['‘’]", '"': '["“”]'}
+
+
+@dataclasses.dataclass(frozen=True)
+class QuoteMatch:
+    """A quote located in a text: [start, end) in code points, plus context."""
+
+    start: int
+    end: int
+    exact: str
+    prefix: str
+    suffix: str
+
+
+class QuoteNotFoundError(ValueError):
+    """The quote is not in the text; ``closest`` is the nearest passage."""
+
+    def __init__(self, closest: str) -> None:
+        super().__init__("quote not found")
+        self.closest = closest
+
+
+class QuoteAmbiguousError(ValueError):
+    """The quote occurs more than once; ``prefixes`` tell the places apart."""
+
+    def __init__(self, prefixes: list[str]) -> None:
+        super().__init__(f"quote found {len(prefixes)} times")
+        self.prefixes = prefixes
+
+
+def _pattern(quote: str) -> str:
+    return "".join(_EQUIVALENTS.get(char, re.escape(char)) for char in quote)
+
+
+def find_all(text: str, quote: str) -> list[int]:
+    """Return the start offsets of every occurrence of *quote* (overlaps included)."""
+    if not quote:
+        return []
+    regex = re.compile(f"(?=({_pattern(quote)}))")
+    return [match.start() for match in regex.finditer(text)]
+
+
+def find_quote(text: str, quote: str, prefix: str | None = None) -> QuoteMatch:
+    """Locate *quote* in *text*, using *prefix* (the words just before it) to choose.
+
+    :returns: the match with offsets and the W3C quote selector's exact, prefix, suffix.
+    :raises QuoteNotFoundError: if it is absent (or absent after that prefix).
+    :raises QuoteAmbiguousError: if it occurs more than once and no prefix settles it.
+    """
+    starts = find_all(text, quote)
+    if prefix:
+        before = re.compile(_pattern(prefix.rstrip()) + r"\s*\Z")
+        starts = [s for s in starts if before.search(text, max(0, s - len(prefix) - 64), s)]
+    if not starts:
+        raise QuoteNotFoundError(closest_passage(text, quote))
+    if len(starts) > 1:
+        raise QuoteAmbiguousError([_context_before(text, s) for s in starts])
+    start = starts[0]
+    end = start + len(quote)
+    return QuoteMatch(
+        start=start,
+        end=end,
+        exact=text[start:end],
+        prefix=text[max(0, start - CONTEXT) : start],
+        suffix=text[end : end + CONTEXT],
+    )
+
+
+def find_span(text: str, first: str, last: str) -> tuple[int, int]:
+    """Locate the span that begins with *first* and ends with *last* (each unique).
+
+    :returns: [start, end) in code points.
+    :raises QuoteNotFoundError: if either end is absent, or *last* is not after *first*.
+    :raises QuoteAmbiguousError: if either end occurs more than once.
+    """
+    start = find_quote(text, first).start
+    tail = find_quote(text[start:], last)
+    return start, start + tail.end
+
+
+def closest_passage(text: str, quote: str) -> str:
+    """Return the passage of *text* most like *quote*, for an error message."""
+    if not text or not quote:
+        return ""
+    matcher = difflib.SequenceMatcher(None, text, quote, autojunk=False)
+    match = matcher.find_longest_match(0, len(text), 0, len(quote))
+    if match.size == 0:
+        return ""
+    start = max(0, match.a - match.b)
+    return text[start : start + len(quote) + 10].replace("\n", " ").strip()
+
+
+def _context_before(text: str, start: int) -> str:
+    return text[max(0, start - 40) : start].replace("\n", " ").lstrip()

@@ -1,0 +1,394 @@
+"""Where the graph lives: an embedded on-disk Oxigraph store, memory, or a remote endpoint.
+
+One setting (``store``) chooses. All three offer the same operations:
+
+- :meth:`query` runs SPARQL with Oxigraph's engine (locally) or the endpoint's;
+- :meth:`replace` swaps in a whole new dataset atomically: readers see the old
+  one or the new one, never half of either;
+- :meth:`quads` streams the dataset back (for export and tests).
+
+The on-disk store keeps each load in its own directory under
+``data_dir/stores/`` and a ``CURRENT`` file naming the live one. A load writes
+a fresh directory, then replaces ``CURRENT`` with one rename, so a crash
+mid-load leaves the previous store live. Readers open the live directory
+read-only and reopen when ``CURRENT`` changes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Protocol
+from typing import TypeVar
+from urllib.parse import urlencode
+
+import httpx
+from pyoxigraph import DefaultGraph
+from pyoxigraph import Literal
+from pyoxigraph import NamedNode
+from pyoxigraph import Quad
+from pyoxigraph import QueryBoolean
+from pyoxigraph import QueryResultsFormat
+from pyoxigraph import QuerySolutions
+from pyoxigraph import QueryTriples
+from pyoxigraph import RdfFormat
+from pyoxigraph import Store as OxStore
+from pyoxigraph import Triple
+from pyoxigraph import Variable
+from pyoxigraph import parse
+from pyoxigraph import parse_query_results
+
+from loader.errors import QueryError
+from loader.errors import StoreError
+from loader.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Term = NamedNode | Literal
+Result = QuerySolutions | QueryBoolean | QueryTriples | Iterator[Triple]
+Check = Callable[[OxStore], None]
+_S = TypeVar("_S", bound="_Closing")
+CURRENT = "CURRENT"
+STORES = "stores"
+
+
+class Store(Protocol):
+    """What every back end offers."""
+
+    kind: str
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        union: bool = False,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        bindings: Mapping[str, Term] | None = None,
+    ) -> Result:
+        """Run a SPARQL query.
+
+        :raises QueryError: if the query does not parse or the endpoint refuses it.
+        :raises StoreError: if the store cannot be read.
+        """
+
+    def replace(self, quads: Iterable[Quad], check: Check | None = None) -> int:
+        """Replace the whole dataset atomically; return the number of quads written.
+
+        :param check: called with the staged new dataset before it goes live; if
+            it raises, the new dataset is dropped and the old one stays.
+        :raises StoreError: if writing fails (the previous dataset stays live).
+        """
+
+    def quads(self) -> Iterator[Quad]:
+        """Stream every quad of the dataset."""
+
+    def is_empty(self) -> bool:
+        """Tell whether the store holds no data yet."""
+
+    def close(self) -> None:
+        """Release the store's resources."""
+
+    def __enter__(self) -> Store:
+        """Use as a context manager that closes the store."""
+
+    def __exit__(self, *_: object) -> None:
+        """Close the store."""
+
+
+class _Closing:
+    """Context-manager support: ``with open_store(settings) as store: …``."""
+
+    def close(self) -> None:
+        return None
+
+    def __enter__(self: _S) -> _S:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def open_store(settings: Settings, *, writable: bool = False) -> Store:
+    """Open the store the settings name.
+
+    :param writable: open for :meth:`Store.replace` (loaders) rather than read-only.
+    :raises StoreError: if it cannot be opened.
+    """
+    if settings.store == "memory":
+        return MemoryStore()
+    if settings.store == "remote":
+        return RemoteStore(settings.store_url, settings.update_url or settings.store_url)
+    return OxigraphStore(settings.data_dir, writable=writable)
+
+
+def _query_local(
+    store: OxStore,
+    sparql: str,
+    union: bool,
+    default_graphs: list[str] | None,
+    named_graphs: list[str] | None,
+    bindings: Mapping[str, Term] | None,
+) -> Result:
+    options: dict[str, object] = {}
+    if union:
+        options["use_default_graph_as_union"] = True
+    if default_graphs:
+        options["default_graph"] = [NamedNode(iri) for iri in default_graphs]
+    if named_graphs:
+        options["named_graphs"] = [NamedNode(iri) for iri in named_graphs]
+    if bindings:
+        options["substitutions"] = {Variable(name): term for name, term in bindings.items()}
+    try:
+        return store.query(sparql, **options)  # type: ignore[arg-type]
+    except SyntaxError as exc:
+        raise QueryError(f"SPARQL syntax error: {exc}") from None
+    except OSError as exc:
+        raise StoreError(f"cannot read the store: {exc}") from exc
+
+
+class MemoryStore(_Closing):
+    """An in-memory Oxigraph store, for tests. Gone when the process ends."""
+
+    kind = "memory"
+
+    def __init__(self) -> None:
+        self._store = OxStore()
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        union: bool = False,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        bindings: Mapping[str, Term] | None = None,
+    ) -> Result:
+        return _query_local(self._store, sparql, union, default_graphs, named_graphs, bindings)
+
+    def replace(self, quads: Iterable[Quad], check: Check | None = None) -> int:
+        fresh = OxStore()
+        fresh.extend(quads)
+        if check is not None:
+            check(fresh)
+        self._store = fresh  # one reference swap: readers see old or new
+        return len(fresh)
+
+    def quads(self) -> Iterator[Quad]:
+        return iter(self._store)
+
+    def is_empty(self) -> bool:
+        return len(self._store) == 0
+
+    def close(self) -> None:
+        return None
+
+
+class OxigraphStore(_Closing):
+    """The embedded on-disk store (RocksDB via pyoxigraph), swapped atomically per load."""
+
+    kind = "oxigraph"
+
+    def __init__(self, data_dir: Path, *, writable: bool = False) -> None:
+        self.data_dir = Path(data_dir)
+        self.writable = writable
+        self._store: OxStore | None = None
+        self._opened: str | None = None
+
+    @property
+    def current_path(self) -> Path | None:
+        """The live store directory, or None if nothing was loaded yet."""
+        try:
+            name = (self.data_dir / CURRENT).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StoreError(f"cannot read {self.data_dir / CURRENT}: {exc}") from exc
+        path = self.data_dir / STORES / name
+        return path if name and path.is_dir() else None
+
+    def _live(self) -> OxStore:
+        path = self.current_path
+        if path is None:
+            raise StoreError(
+                f"no store in {self.data_dir}; build it with 'attest load' (or 'attest serve')"
+            )
+        if self._store is None or self._opened != path.name:
+            try:
+                self._store = OxStore.read_only(str(path))
+            except OSError as exc:
+                raise StoreError(f"cannot open the store in {path}: {exc}") from exc
+            self._opened = path.name
+        return self._store
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        union: bool = False,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        bindings: Mapping[str, Term] | None = None,
+    ) -> Result:
+        return _query_local(self._live(), sparql, union, default_graphs, named_graphs, bindings)
+
+    def replace(self, quads: Iterable[Quad], check: Check | None = None) -> int:
+        if not self.writable:
+            raise StoreError("the store was opened read-only")
+        stores = self.data_dir / STORES
+        try:
+            stores.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create {stores}: {exc}") from exc
+        name = f"store-{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}"
+        target = stores / name
+        try:
+            fresh = OxStore(str(target))
+            fresh.bulk_extend(quads)
+            fresh.flush()
+            if check is not None:
+                check(fresh)
+            count = len(fresh)
+            del fresh
+        except BaseException as exc:
+            shutil.rmtree(target, ignore_errors=True)
+            if isinstance(exc, OSError):
+                raise StoreError(f"cannot write the store in {target}: {exc}") from exc
+            raise
+        previous = self.current_path
+        pointer = self.data_dir / (CURRENT + ".tmp")
+        pointer.write_text(name + "\n", encoding="utf-8")
+        os.replace(pointer, self.data_dir / CURRENT)  # the atomic step
+        self._remove_stale(keep={name, previous.name if previous else ""})
+        return count
+
+    def _remove_stale(self, keep: set[str]) -> None:
+        """Delete old store directories, keeping the live one and the one before it.
+
+        The previous one stays because a server may still be reading it; it goes
+        at the next load.
+        """
+        for path in (self.data_dir / STORES).iterdir():
+            if path.name not in keep:
+                shutil.rmtree(path, ignore_errors=True)
+
+    def quads(self) -> Iterator[Quad]:
+        return iter(self._live())
+
+    def is_empty(self) -> bool:
+        return self.current_path is None
+
+    def close(self) -> None:
+        self._store = None
+        self._opened = None
+
+
+class RemoteStore(_Closing):
+    """A remote SPARQL 1.1 endpoint (Query + Update), such as ``oxigraph serve``.
+
+    :meth:`replace` sends one update request, ``DROP ALL ; INSERT DATA {…}``:
+    atomic on endpoints that run an update request in one transaction, as
+    Oxigraph and Apache Jena Fuseki do.
+    """
+
+    kind = "remote"
+
+    def __init__(self, query_url: str, update_url: str, *, timeout: float = 300.0) -> None:
+        self.query_url = query_url
+        self.update_url = update_url
+        self._client = httpx.Client(timeout=timeout)
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        union: bool = False,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        bindings: Mapping[str, Term] | None = None,
+    ) -> Result:
+        if bindings:
+            sparql = append_values(sparql, bindings)
+        data: list[tuple[str, str]] = [("query", sparql)]
+        data += [("default-graph-uri", iri) for iri in default_graphs or []]
+        data += [("named-graph-uri", iri) for iri in named_graphs or []]
+        if union:
+            data.append(("union-default-graph", ""))
+        accept = "application/sparql-results+json, application/n-triples;q=0.9"
+        response = self._post(
+            self.query_url,
+            content=urlencode(data).encode("ascii"),
+            headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
+        )
+        media = response.headers.get("content-type", "").split(";")[0].strip()
+        if media == "application/sparql-results+json":
+            return parse_query_results(response.content, QueryResultsFormat.JSON)
+        if media in ("application/n-triples", "text/plain"):
+            return iter(list(parse(response.content, RdfFormat.N_TRIPLES)))  # type: ignore[arg-type]
+        raise StoreError(f"{self.query_url} answered with unexpected media type {media!r}")
+
+    def _post(self, url: str, **kwargs: object) -> httpx.Response:
+        try:
+            response = self._client.post(url, **kwargs)  # type: ignore[arg-type]
+        except httpx.HTTPError as exc:
+            raise StoreError(f"cannot reach the remote store at {url}: {exc}") from exc
+        if response.status_code == 400:
+            raise QueryError(response.text.strip() or "the endpoint refused the request")
+        if response.status_code >= 300:
+            raise StoreError(f"{url} answered {response.status_code}: {response.text[:300]}")
+        return response
+
+    def replace(self, quads: Iterable[Quad], check: Check | None = None) -> int:
+        staged = OxStore()
+        staged.extend(quads)
+        if check is not None:
+            check(staged)
+        by_graph: dict[str, list[str]] = {}
+        count = 0
+        for quad in staged:
+            key = "" if isinstance(quad.graph_name, DefaultGraph) else str(quad.graph_name)
+            by_graph.setdefault(key, []).append(f"{quad.subject} {quad.predicate} {quad.object} .")
+            count += 1
+        parts = ["DROP ALL ;", "INSERT DATA {"]
+        parts += by_graph.pop("", [])
+        for graph, lines in by_graph.items():
+            parts.append(f"GRAPH {graph} {{")
+            parts += lines
+            parts.append("}")
+        parts.append("}")
+        self._post(
+            self.update_url,
+            content="\n".join(parts).encode("utf-8"),
+            headers={"Content-Type": "application/sparql-update"},
+        )
+        return count
+
+    def quads(self) -> Iterator[Quad]:
+        rows = self.query(
+            "SELECT ?s ?p ?o ?g WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
+        )
+        assert isinstance(rows, QuerySolutions)
+        for row in rows:
+            graph = row["g"]
+            yield Quad(row["s"], row["p"], row["o"], graph if graph is not None else DefaultGraph())
+
+    def is_empty(self) -> bool:
+        answer = self.query("ASK { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }")
+        return not bool(answer)
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def append_values(sparql: str, bindings: Mapping[str, Term]) -> str:
+    """Bind variables for a remote endpoint with a trailing VALUES block."""
+    names = " ".join(f"?{name}" for name in bindings)
+    values = " ".join(str(term) for term in bindings.values())
+    return f"{sparql}\nVALUES ({names}) {{ ({values}) }}"

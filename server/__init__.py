@@ -1,0 +1,1 @@
+"""Attest's HTTP server (Flask): SPARQL endpoint, provenance API, Linked Data pages."""
