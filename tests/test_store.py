@@ -1,0 +1,188 @@
+"""Each store back end round-trips the seed graph; loads are atomic."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pyoxigraph import DefaultGraph
+from pyoxigraph import Quad
+from pyoxigraph import QuerySolutions
+from pyoxigraph import RdfFormat
+from pyoxigraph import serialize
+from rdflib import Dataset
+from rdflib.compare import isomorphic
+
+from loader import pipeline
+from loader.errors import StoreError
+from loader.errors import ValidationError
+from loader.settings import Settings
+from loader.settings import resolve
+from loader.store import MemoryStore
+from loader.store import OxigraphStore
+from loader.store import RemoteStore
+from loader.store import open_store
+
+
+def _dataset(quads: Iterator[Quad]) -> Dataset:
+    dataset = Dataset()
+    dataset.parse(data=serialize(quads, format=RdfFormat.N_QUADS), format="nquads")
+    return dataset
+
+
+def _assert_same(left: Dataset, right: Dataset) -> None:
+    left_graphs = {str(g.identifier): g for g in left.graphs() if len(g)}
+    right_graphs = {str(g.identifier): g for g in right.graphs() if len(g)}
+    assert left_graphs.keys() == right_graphs.keys()
+    for name, graph in left_graphs.items():
+        assert isomorphic(graph, right_graphs[name]), f"graph {name} differs"
+
+
+@pytest.fixture(scope="module")
+def seed_built(seed_prepared: pipeline.Prepared) -> Dataset:
+    """What the loader builds for the seed corpus, as an rdflib Dataset."""
+    memory = MemoryStore()
+    memory.replace(pipeline.quads_of(seed_prepared))
+    return _dataset(memory.quads())
+
+
+def test_memory_store_round_trips_the_seed_graph(seed_built: Dataset, seed_settings: Settings) -> None:
+    settings = seed_settings.replace(store="memory")
+    store = open_store(settings, writable=True)
+    count = store.replace(pipeline.quads_of(pipeline.prepare(settings)))
+    assert count == len(list(store.quads())) > 10_000
+    _assert_same(_dataset(store.quads()), seed_built)
+
+
+def test_oxigraph_store_round_trips_the_seed_graph(seed_built: Dataset, seed_settings: Settings) -> None:
+    with open_store(seed_settings) as store:
+        _assert_same(_dataset(store.quads()), seed_built)
+
+
+def test_remote_store_round_trips_the_seed_graph(seed_built: Dataset, oxigraph_server: str) -> None:
+    settings = resolve(
+        {"store": "remote", "store_url": f"{oxigraph_server}/query", "update_url": f"{oxigraph_server}/update"},
+        environ={},
+    )
+    report = pipeline.load(settings)
+    assert report.store == "remote"
+    with open_store(settings) as store:
+        _assert_same(_dataset(store.quads()), seed_built)
+        rows = store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+        assert isinstance(rows, QuerySolutions)
+        assert int(next(rows)["n"].value) > 1000
+
+
+def test_remote_store_is_replaced_not_appended(oxigraph_server: str, settings: Settings) -> None:
+    remote = settings.replace(
+        store="remote", store_url=f"{oxigraph_server}/query", update_url=f"{oxigraph_server}/update"
+    )
+    pipeline.load(remote)
+    with open_store(remote) as store:
+        first = len(list(store.quads()))
+    pipeline.load(remote)
+    with open_store(remote) as store:
+        assert len(list(store.quads())) == first
+
+
+def test_unreachable_remote_store_is_a_clear_error(settings: Settings) -> None:
+    remote = settings.replace(store="remote", store_url="http://127.0.0.1:9/query", update_url="http://127.0.0.1:9/update")
+    with pytest.raises(StoreError, match="cannot reach the remote store at http://127.0.0.1:9/update"):
+        pipeline.load(remote)
+
+
+def _names(data_dir: Path) -> set[str]:
+    return {p.name for p in (data_dir / "stores").iterdir()}
+
+
+def test_failed_load_leaves_the_previous_store_live(settings: Settings) -> None:
+    pipeline.load(settings)
+    before = (settings.data_dir / "CURRENT").read_text()
+    dirs = _names(settings.data_dir)
+    store = OxigraphStore(settings.data_dir, writable=True)
+
+    def crashing() -> Iterator[Quad]:
+        yield from list(store.quads())[:10]
+        raise RuntimeError("crash in the middle of a load")
+
+    with pytest.raises(RuntimeError):
+        store.replace(crashing())
+    assert (settings.data_dir / "CURRENT").read_text() == before
+    assert _names(settings.data_dir) == dirs, "the half-written store was removed"
+
+    def refuse(_: object) -> None:
+        raise ValidationError([])
+
+    with pytest.raises(ValidationError):
+        store.replace(iter(list(store.quads())), check=refuse)
+    assert (settings.data_dir / "CURRENT").read_text() == before
+
+
+def test_reader_sees_old_or_new_store_never_half(settings: Settings, fixture_seeds: Path) -> None:
+    """A reader querying while a load runs sees 5 assertions (old) or 4 (new), nothing else."""
+    pipeline.load(settings)
+    page = fixture_seeds / "documents" / "page.yaml"
+    page.write_text(page.read_text().split("  - id: page-guild-met-council-again")[0])
+    reader = open_store(settings)
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?a a <https://w3id.org/attest/ontology#Assertion> }"
+    seen: list[int] = []
+    done = threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            rows = reader.query(query)
+            assert isinstance(rows, QuerySolutions)
+            seen.append(int(next(rows)["n"].value))
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    try:
+        pipeline.load(settings)
+    finally:
+        done.set()
+        thread.join()
+    rows = reader.query(query)
+    assert isinstance(rows, QuerySolutions)
+    assert int(next(rows)["n"].value) == 4
+    assert seen and set(seen) <= {4, 5}
+
+
+def test_remove_only_stale_store_directories(settings: Settings) -> None:
+    for _ in range(3):
+        pipeline.load(settings)
+    assert len(_names(settings.data_dir)) == 2, "the live store and the one before it"
+
+
+def test_store_without_a_load_says_how_to_build_it(tmp_path: Path) -> None:
+    store = OxigraphStore(tmp_path / "empty")
+    assert store.is_empty()
+    with pytest.raises(StoreError, match="attest load"):
+        store.query("ASK {}")
+
+
+def test_default_graph_quads_are_not_in_named_graphs(seed_settings: Settings) -> None:
+    with open_store(seed_settings) as store:
+        default = [q for q in store.quads() if isinstance(q.graph_name, DefaultGraph)]
+    assert default and all(q.subject.value for q in default)
+
+
+def test_memory_store_check_failure_keeps_old_data() -> None:
+    store = MemoryStore()
+    assert store.is_empty()
+    with pytest.raises(RuntimeError):
+        store.replace(iter([]), check=lambda _: (_ for _ in ()).throw(RuntimeError("no")))
+    assert store.is_empty()
+
+
+def test_remote_store_sends_nothing_when_the_check_fails(oxigraph_server: str) -> None:
+    with RemoteStore(f"{oxigraph_server}/query", f"{oxigraph_server}/update") as remote:
+        before = len(list(remote.quads()))
+
+        def refuse(_: object) -> None:
+            raise ValidationError([])
+
+        with pytest.raises(ValidationError):
+            remote.replace(iter(list(remote.quads())[:5]), check=refuse)
+        assert len(list(remote.quads())) == before
