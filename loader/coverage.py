@@ -52,15 +52,47 @@ def _trimmed(line: str, offset: int, start: int, end: int) -> Iterator[tuple[int
         yield offset + start + lead, offset + start + lead + len(stripped)
 
 
-def _name_pattern(corpus: Corpus) -> tuple[re.Pattern[str], dict[str, str]]:
-    owner: dict[str, str] = {}
-    for entity in corpus.entities.values():
-        for name in (entity.label, *entity.aliases):
-            if len(name) >= 3:
-                owner.setdefault(name, entity.id)
-    names = sorted(owner, key=len, reverse=True)
-    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(name) for name in names) + r")(?!\w)")
-    return pattern, owner
+@dataclasses.dataclass(frozen=True)
+class Names:
+    """Every catalogued name, matched case-insensitively and longest first."""
+
+    pattern: re.Pattern[str]
+    owner: dict[str, str]
+    capitalised_words: frozenset[str]
+
+    @classmethod
+    def of(cls, corpus: Corpus) -> Names:
+        owner: dict[str, str] = {}
+        capitalised = set()
+        for entity in corpus.entities.values():
+            for name in (entity.label, *entity.aliases):
+                if len(name) >= 3:
+                    owner.setdefault(name.casefold(), entity.id)
+                    if " " not in name and name[:1].isupper():
+                        capitalised.add(name.casefold())
+        alternatives = "|".join(re.escape(name) for name in sorted(owner, key=len, reverse=True))
+        # A lookahead finds overlapping candidates; mentions() keeps the longest.
+        pattern = re.compile(r"(?=(?<!\w)(" + alternatives + r")(?!\w))", re.IGNORECASE)
+        return cls(pattern, owner, frozenset(capitalised))
+
+    def mentions(self, text: str) -> tuple[str, ...]:
+        """Entities named in *text*; a name overlapping a longer one is dropped.
+
+        Case is ignored, except that a one-word name written with a capital
+        ('Leader') does not match the word in lower case ('a leader of').
+        """
+        candidates = []
+        for match in self.pattern.finditer(text):
+            found = match.group(1)
+            key = found.casefold()
+            if key in self.capitalised_words and found[:1].islower():
+                continue
+            candidates.append((match.start(1), match.end(1), self.owner[key]))
+        kept: list[tuple[int, int, str]] = []
+        for start, end, entity in sorted(candidates, key=lambda c: c[0] - c[1]):
+            if all(end <= s or start >= e for s, e, _ in kept):
+                kept.append((start, end, entity))
+        return tuple(dict.fromkeys(entity for _, _, entity in sorted(kept)))
 
 
 def root_documents(corpus: Corpus) -> list[str]:
@@ -86,7 +118,7 @@ def covered_spans(corpus: Corpus, document_id: str) -> list[tuple[int, int]]:
 def uncovered(corpus: Corpus, document_id: str) -> list[Sentence]:
     """Sentences of *document_id* that name an entity but no assertion or exemption covers."""
     text = corpus.texts[document_id]
-    pattern, owner = _name_pattern(corpus)
+    names = Names.of(corpus)
     spans = covered_spans(corpus, document_id)
     exempt = [
         (start, start + len(e.text))
@@ -97,7 +129,7 @@ def uncovered(corpus: Corpus, document_id: str) -> list[Sentence]:
     missing = []
     for start, end in sentences(text):
         sentence = text[start:end]
-        named = tuple(dict.fromkeys(owner[m.group(1)] for m in pattern.finditer(sentence)))
+        named = names.mentions(sentence)
         if not named:
             continue
         if any(s < end and start < e for s, e in spans + exempt):

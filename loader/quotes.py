@@ -1,8 +1,9 @@
 """Find a quote in a document's text: code-point offsets and text selectors.
 
-Matching is exact, with one convenience: a straight quote or apostrophe in the
-curated quote also matches a typographic one in the text (' matches ‘ ’ and
-" matches “ ”). Offsets count Unicode code points, as Python strings and the
+Matching is exact, with two conveniences: a straight quote or apostrophe in
+the curated quote also matches a typographic one in the text (' matches ‘ ’
+and " matches “ ”), and a space also matches a no-break space (U+00A0), which
+some texts hide between words. Offsets count Unicode code points, as Python strings and the
 W3C TextPositionSelector do (an emoji is one, not two as in UTF-16).
 """
 
@@ -13,7 +14,7 @@ import difflib
 import re
 
 CONTEXT = 32
-_EQUIVALENTS = {"'": "['‘’]", '"': '["“”]'}
+_EQUIVALENTS = {"'": "['‘’]", '"': '["“”]', " ": "[ \u00a0]"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,15 +83,17 @@ def find_quote(text: str, quote: str, prefix: str | None = None) -> QuoteMatch:
 
 
 def find_span(text: str, first: str, last: str) -> tuple[int, int]:
-    """Locate the span that begins with *first* and ends with *last* (each unique).
+    """Locate the span that begins with *first* (unique) and ends at the next *last*.
 
     :returns: [start, end) in code points.
     :raises QuoteNotFoundError: if either end is absent, or *last* is not after *first*.
-    :raises QuoteAmbiguousError: if either end occurs more than once.
+    :raises QuoteAmbiguousError: if *first* occurs more than once.
     """
     start = find_quote(text, first).start
-    tail = find_quote(text[start:], last)
-    return start, start + tail.end
+    for end in find_all(text, last):
+        if end >= start and end + len(last) >= start + len(first):
+            return start, end + len(last)
+    raise QuoteNotFoundError(closest_passage(text[start:], last))
 
 
 def closest_passage(text: str, quote: str) -> str:

@@ -287,8 +287,8 @@ class _Checker:
         except quotes.QuoteAmbiguousError as exc:
             self.problem(
                 span.where,
-                f"span start or end of '{document.id}' occurs {len(exc.prefixes)} times in '{container.id}'",
-                "lengthen 'start' or 'end' until each occurs once",
+                f"span start of '{document.id}' occurs {len(exc.prefixes)} times in '{container.id}'",
+                "lengthen 'start' until it occurs once (the span ends at the next 'end')",
             )
             return
         self.positions[document.id] = (start, end)
