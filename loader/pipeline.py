@@ -29,6 +29,7 @@ from loader.ontology import Schema
 from loader.ontology import read_ontology
 from loader.ontology import read_shapes
 from loader.settings import Settings
+from loader.store import Store
 from loader.store import open_store
 from loader.vocab import AT
 
@@ -149,23 +150,27 @@ def validate(settings: Settings) -> Prepared:
     return prepared
 
 
-def load(settings: Settings, progress: Progress | None = None) -> LoadReport:
+def load(
+    settings: Settings, progress: Progress | None = None, *, store: Store | None = None
+) -> LoadReport:
     """Validate the seeds, build the graph with inference, and swap it into the store.
 
     Either the whole load succeeds or the store is left as it was.
 
     :param progress: called with (assertions built, assertions in all).
+    :param store: an open store to load into (default: open the one the settings name).
     :raises ValidationError: listing every problem; the store is untouched.
     :raises StoreError: if the store cannot be written; the store is untouched.
     """
     prepared = prepare(settings)
     corpus = prepared.corpus
     total = len(corpus.assertions)
-    store = open_store(settings, writable=True)
+    target = store if store is not None else open_store(settings, writable=True)
     try:
-        count = store.replace(quads_of(prepared, progress), check=_shacl_check(prepared))
+        count = target.replace(quads_of(prepared, progress), check=_shacl_check(prepared))
     finally:
-        store.close()
+        if store is None:
+            target.close()
     report = LoadReport(
         documents=len(corpus.documents),
         entities=len(corpus.entities),
@@ -173,7 +178,7 @@ def load(settings: Settings, progress: Progress | None = None) -> LoadReport:
         quads=count,
         store=settings.store,
     )
-    log.info(report.summary())
+    log.debug(report.summary())
     return report
 
 

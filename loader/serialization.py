@@ -42,7 +42,7 @@ def export(store: Store, fmt: str, output: BinaryIO, *, base_iri: str) -> None:
     """
     rdf_format = FORMATS[fmt]
     # Sorted so that each graph and each subject comes out in one piece.
-    quads = sorted(store.quads(), key=_order)
+    quads = sorted(store.quads(), key=quad_order)
     if fmt in DATASET_FORMATS:
         data = serialize(quads, format=rdf_format, prefixes=prefixes(base_iri))
     else:
@@ -53,6 +53,7 @@ def export(store: Store, fmt: str, output: BinaryIO, *, base_iri: str) -> None:
     output.flush()
 
 
-def _order(quad: Quad) -> tuple[str, str, str, str]:
+def quad_order(quad: Quad) -> tuple[str, str, str, str]:
+    """Sort key that keeps each graph, then each subject, together (default graph first)."""
     graph = "" if isinstance(quad.graph_name, DefaultGraph) else str(quad.graph_name)
     return (graph, str(quad.subject), str(quad.predicate), str(quad.object))

@@ -23,7 +23,6 @@ import time
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 from typing import TypeVar
@@ -41,7 +40,6 @@ from pyoxigraph import QueryTriples
 from pyoxigraph import RdfFormat
 from pyoxigraph import Store as OxStore
 from pyoxigraph import Triple
-from pyoxigraph import Variable
 from pyoxigraph import parse
 from pyoxigraph import parse_query_results
 
@@ -71,7 +69,6 @@ class Store(Protocol):
         union: bool = False,
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
-        bindings: Mapping[str, Term] | None = None,
     ) -> Result:
         """Run a SPARQL query.
 
@@ -85,6 +82,13 @@ class Store(Protocol):
         :param check: called with the staged new dataset before it goes live; if
             it raises, the new dataset is dropped and the old one stays.
         :raises StoreError: if writing fails (the previous dataset stays live).
+        """
+
+    def update(self, sparql: str) -> None:
+        """Apply a SPARQL Update atomically (the server allows it only when configured).
+
+        :raises QueryError: if the update does not parse.
+        :raises StoreError: if the store cannot be written.
         """
 
     def quads(self) -> Iterator[Quad]:
@@ -135,7 +139,6 @@ def _query_local(
     union: bool,
     default_graphs: list[str] | None,
     named_graphs: list[str] | None,
-    bindings: Mapping[str, Term] | None,
 ) -> Result:
     options: dict[str, object] = {}
     if union:
@@ -144,8 +147,6 @@ def _query_local(
         options["default_graph"] = [NamedNode(iri) for iri in default_graphs]
     if named_graphs:
         options["named_graphs"] = [NamedNode(iri) for iri in named_graphs]
-    if bindings:
-        options["substitutions"] = {Variable(name): term for name, term in bindings.items()}
     try:
         return store.query(sparql, **options)  # type: ignore[arg-type]
     except SyntaxError as exc:
@@ -169,9 +170,8 @@ class MemoryStore(_Closing):
         union: bool = False,
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
-        bindings: Mapping[str, Term] | None = None,
     ) -> Result:
-        return _query_local(self._store, sparql, union, default_graphs, named_graphs, bindings)
+        return _query_local(self._store, sparql, union, default_graphs, named_graphs)
 
     def replace(self, quads: Iterable[Quad], check: Check | None = None) -> int:
         fresh = OxStore()
@@ -180,6 +180,12 @@ class MemoryStore(_Closing):
             check(fresh)
         self._store = fresh  # one reference swap: readers see old or new
         return len(fresh)
+
+    def update(self, sparql: str) -> None:
+        try:
+            self._store.update(sparql)
+        except SyntaxError as exc:
+            raise QueryError(f"SPARQL syntax error: {exc}") from None
 
     def quads(self) -> Iterator[Quad]:
         return iter(self._store)
@@ -235,13 +241,43 @@ class OxigraphStore(_Closing):
         union: bool = False,
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
-        bindings: Mapping[str, Term] | None = None,
     ) -> Result:
-        return _query_local(self._live(), sparql, union, default_graphs, named_graphs, bindings)
+        return _query_local(self._live(), sparql, union, default_graphs, named_graphs)
 
     def replace(self, quads: Iterable[Quad], check: Check | None = None) -> int:
         if not self.writable:
             raise StoreError("the store was opened read-only")
+
+        def fill(fresh: OxStore) -> None:
+            fresh.bulk_extend(quads)
+            fresh.flush()
+            if check is not None:
+                check(fresh)
+
+        return self._write_new(fill)
+
+    def update(self, sparql: str) -> None:
+        """Copy the live store (a RocksDB checkpoint), update the copy, swap it in."""
+        live = self.current_path
+        if live is None:
+            raise StoreError(f"no store in {self.data_dir}; build it with 'attest load'")
+
+        def fill(fresh: OxStore) -> None:
+            try:
+                fresh.update(sparql)
+            except SyntaxError as exc:
+                raise QueryError(f"SPARQL syntax error: {exc}") from None
+            fresh.flush()
+
+        def copy(target: Path) -> None:
+            source = OxStore.read_only(str(live))
+            source.backup(str(target))
+            del source
+
+        self._write_new(fill, prepare=copy)
+
+    def _write_new(self, fill: Callable[[OxStore], None], prepare: Callable[[Path], None] | None = None) -> int:
+        """Write a new store directory with *fill*, then make it the live one (one rename)."""
         stores = self.data_dir / STORES
         try:
             stores.mkdir(parents=True, exist_ok=True)
@@ -250,11 +286,10 @@ class OxigraphStore(_Closing):
         name = f"store-{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}"
         target = stores / name
         try:
+            if prepare is not None:
+                prepare(target)
             fresh = OxStore(str(target))
-            fresh.bulk_extend(quads)
-            fresh.flush()
-            if check is not None:
-                check(fresh)
+            fill(fresh)
             count = len(fresh)
             del fresh
         except BaseException as exc:
@@ -312,10 +347,7 @@ class RemoteStore(_Closing):
         union: bool = False,
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
-        bindings: Mapping[str, Term] | None = None,
     ) -> Result:
-        if bindings:
-            sparql = append_values(sparql, bindings)
         data: list[tuple[str, str]] = [("query", sparql)]
         data += [("default-graph-uri", iri) for iri in default_graphs or []]
         data += [("named-graph-uri", iri) for iri in named_graphs or []]
@@ -370,6 +402,13 @@ class RemoteStore(_Closing):
         )
         return count
 
+    def update(self, sparql: str) -> None:
+        self._post(
+            self.update_url,
+            content=sparql.encode("utf-8"),
+            headers={"Content-Type": "application/sparql-update"},
+        )
+
     def quads(self) -> Iterator[Quad]:
         rows = self.query(
             "SELECT ?s ?p ?o ?g WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
@@ -385,10 +424,3 @@ class RemoteStore(_Closing):
 
     def close(self) -> None:
         self._client.close()
-
-
-def append_values(sparql: str, bindings: Mapping[str, Term]) -> str:
-    """Bind variables for a remote endpoint with a trailing VALUES block."""
-    names = " ".join(f"?{name}" for name in bindings)
-    values = " ".join(str(term) for term in bindings.values())
-    return f"{sparql}\nVALUES ({names}) {{ ({values}) }}"

@@ -6,6 +6,7 @@ read before the environment (``ATTEST_*``) and the defaults.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -52,6 +53,47 @@ def main(ctx: click.Context, **options: Any) -> None:
 
 for _command in loader_cli.COMMANDS:
     main.add_command(_command)
+
+
+@main.command()
+@click.option("--no-load", is_flag=True, help="Serve the store as it is: never build or rebuild it.")
+@click.pass_context
+def serve(ctx: click.Context, no_load: bool) -> None:
+    """Serve the graph: SPARQL, provenance API, pages (builds the seed graph if missing or stale)."""
+    import waitress
+
+    from loader import pipeline
+    from loader.errors import LoadError
+    from server import create_app
+
+    settings = loader_cli.settings_of(ctx)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        memory = settings.store == "memory"
+        if not no_load and not memory and pipeline.is_stale(settings):
+            click.echo("The store is missing or older than the seeds: building it first.", err=True)
+            report = pipeline.load(settings, progress=loader_cli._ProgressPrinter())
+            click.echo(report.summary(), err=True)
+        app = create_app(settings=settings)
+        if memory and not no_load:
+            report = pipeline.load(settings, store=app.extensions["attest"].store)
+            click.echo(report.summary(), err=True)
+    except LoadError as exc:
+        raise click.ClickException(str(exc)) from None
+    base = f"http://{settings.host}:{settings.port}"
+    click.echo(f"Attest is serving {settings.store} store at {base}/")
+    click.echo(f"  browse:   {base}/")
+    click.echo(f"  SPARQL:   {base}/sparql")
+    click.echo(f"  API:      {base}/api  (OpenAPI: {base}/api/openapi.json)")
+    click.echo("Press Ctrl+C to stop.", nl=True)
+    try:
+        waitress.serve(app, host=settings.host, port=settings.port, threads=settings.threads, ident="attest")
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}; choose another --port"
+        ) from None
+    finally:
+        app.extensions["attest"].close()
 
 
 if __name__ == "__main__":

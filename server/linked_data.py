@@ -1,0 +1,90 @@
+"""Linked Data: every IRI under the base dereferences, by content negotiation.
+
+The path of a request is the IRI's path under the base: ``/entity/isis`` is
+``{base}entity/isis``. Answers are direct (200, ``Vary: Accept``), no 303:
+
+- a browser (``text/html``) gets the HTML page;
+- Turtle, N-Triples and RDF/XML carry the default-graph description of the
+  node and of the nodes minted under it (an assertion's target, selectors,
+  reporting steps, and its claim as rdf:Statement descriptions);
+- TriG, N-Quads and JSON-LD carry that too, plus the named graphs that belong
+  to the node: an assertion's claim and inferred graphs, a graph's content,
+  and what the background inference says about the node.
+"""
+
+from __future__ import annotations
+
+from flask import Response
+from flask import request
+from pyoxigraph import DefaultGraph
+from pyoxigraph import NamedNode
+from pyoxigraph import Quad
+from pyoxigraph import Triple
+from pyoxigraph import serialize
+from werkzeug.datastructures import MIMEAccept
+
+from loader.serialization import prefixes
+from loader.serialization import quad_order
+from server import formats
+from server import runtime
+from server.errors import ApiError
+from server.lookups import select
+
+HTML = "text/html"
+
+
+def wanted_format() -> formats.Format | None:
+    """The RDF format the client asked for, or None when it prefers HTML."""
+    names = request.args.getlist("format")
+    if names:
+        try:
+            return formats.choose(formats.GRAPH_FORMATS, MIMEAccept(), names[0])
+        except formats.NotAcceptableError as exc:
+            raise ApiError(406, str(exc)) from None
+    accept = request.accept_mimetypes
+    html_quality = accept.quality(HTML) if accept else 0
+    try:
+        chosen = formats.choose(formats.GRAPH_FORMATS, accept, None)
+    except formats.NotAcceptableError:
+        if html_quality:
+            return None
+        offered = ", ".join([HTML] + [f.media_type for f in formats.GRAPH_FORMATS])
+        raise ApiError(406, f"cannot answer in any of the accepted media types; available: {offered}") from None
+    rdf_quality = max(accept.quality(m) for m in (chosen.media_type, *chosen.aliases)) if accept else 1
+    exact_rdf = any(m in accept.values() for m in (chosen.media_type, *chosen.aliases)) if accept else False
+    if html_quality and (html_quality > rdf_quality or (html_quality == rdf_quality and not exact_rdf)):
+        return None
+    return chosen
+
+
+def describe(iri: str, chosen: formats.Format) -> Response:
+    """Serialise the description of *iri* in *chosen*; 404 if the store knows nothing of it."""
+    store = runtime().store
+    node = NamedNode(iri)
+    triples = [Triple(r["s"], r["p"], r["o"]) for r in select(store, "describe", bindings={"node": node})]
+    quads = [Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in triples]
+    if chosen.dataset:
+        quads += [
+            Quad(r["s"], r["p"], r["o"], r["g"])  # type: ignore[arg-type]
+            for r in select(store, "describe-graphs", bindings={"node": node})
+        ]
+        quads += [
+            Quad(node, r["p"], r["o"], r["g"])  # type: ignore[arg-type]
+            for r in select(store, "describe-background", bindings={"node": node})
+        ]
+        quads += [
+            Quad(r["s"], r["p"], r["o"], node)  # type: ignore[arg-type]
+            for r in select(store, "graph-content", bindings={"node": node})
+        ]
+    if not quads:
+        raise ApiError(404, f"nothing is known about <{iri}>")
+    names = prefixes(runtime().settings.base_iri)
+    if chosen.dataset:
+        body = serialize(sorted(set(quads), key=quad_order), format=chosen.rdf, prefixes=names)
+    else:
+        unique = sorted(set(triples), key=str)
+        body = serialize(unique, format=chosen.rdf, prefixes=names)
+    response = Response(body, mimetype=chosen.media_type)
+    response.headers["Vary"] = "Accept"
+    response.headers["Link"] = f'<{iri}>; rel="canonical"'
+    return response

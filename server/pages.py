@@ -1,0 +1,222 @@
+"""HTML pages for browsers, and Linked Data for every IRI under the base.
+
+Each resource path (``/entity/…``, ``/document/…``, ``/assertion/…``,
+``/graph/…``, ``/load``, ``/ontology``) answers HTML to a browser and RDF to a
+client that asks for it (see :mod:`server.linked_data`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint
+from flask import Response
+from flask import render_template
+from flask import request
+from pyoxigraph import NamedNode
+from pyoxigraph import RdfFormat
+from pyoxigraph import Triple
+from pyoxigraph import serialize
+
+from loader.serialization import prefixes
+from server import api
+from server import examples
+from server import linked_data
+from server import lookups
+from server import runtime
+from server.errors import ApiError
+
+blueprint = Blueprint("pages", __name__)
+
+
+def _html(template: str, **context: Any) -> Response:
+    response = Response(render_template(template, **context), mimetype="text/html")
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+@blueprint.get("/")
+def home() -> Response:
+    store = runtime().store
+    documents = lookups.select(store, "documents")
+    counts = lookups.select(store, "stats")
+    return _html(
+        "home.html",
+        documents=[
+            {
+                "id": row["document"].value.rsplit("/", 1)[-1],
+                "title": row["title"].value,
+                "issued": row["issued"].value if "issued" in row else "",
+                "embedded": "container" in row,
+                "assertions": int(row["assertions"].value),
+            }
+            for row in documents
+        ],
+        counts={k: int(v.value) for k, v in (counts[0] if counts else {}).items()},
+        examples=examples.load(),
+    )
+
+
+@blueprint.get("/search")
+def search_page() -> Response:
+    query = request.args.get("q", "").strip()
+    hits = []
+    if query:
+        index = api.name_index()
+        hits = [index.hit_json(hit) for hit in index.search(query, limit=50)]
+    return _html("search.html", query=query, hits=hits)
+
+
+@blueprint.get("/contested")
+def contested_page() -> Response:
+    return _html("contested.html", data=api.contested_json())
+
+
+@blueprint.get("/entity/<entity_id>")
+def entity_page(entity_id: str) -> Response:
+    iri = runtime().iris.entity(entity_id)
+    chosen = linked_data.wanted_format()
+    if chosen is not None:
+        return linked_data.describe(iri, chosen)
+    return _html("entity.html", entity=api.entity_json(entity_id))
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str
+    assertions: tuple[str, ...]
+
+
+def segments(text: str, spans: list[dict[str, Any]]) -> list[Segment]:
+    """Cut *text* at every span boundary; each piece lists the assertions covering it.
+
+    Offsets are code points, as Python indexes strings, so the cut is exact
+    even after an emoji.
+    """
+    cuts = sorted({0, len(text), *(s["start"] for s in spans), *(s["end"] for s in spans)})
+    pieces = []
+    for start, end in zip(cuts, cuts[1:], strict=False):
+        covering = tuple(s["id"] for s in spans if s["start"] <= start and end <= s["end"])
+        pieces.append(Segment(text[start:end], covering))
+    return pieces
+
+
+@blueprint.get("/document/<document_id>")
+def document_page(document_id: str) -> Response:
+    iri = runtime().iris.document(document_id)
+    chosen = linked_data.wanted_format()
+    if chosen is not None:
+        return linked_data.describe(iri, chosen)
+    document = api.document_json(document_id)
+    pieces = segments(document["text"] or "", document["assertions"]) if document["text"] else []
+    return _html("document.html", document=document, segments=pieces)
+
+
+@blueprint.get("/assertion/<assertion_id>")
+def assertion_page(assertion_id: str) -> Response:
+    iri = runtime().iris.assertion(assertion_id)
+    chosen = linked_data.wanted_format()
+    if chosen is not None:
+        return linked_data.describe(iri, chosen)
+    assertion = api.assertion_json(assertion_id)
+    context = _quote_context(assertion)
+    return _html("assertion.html", a=assertion, context=context)
+
+
+def _quote_context(assertion: dict[str, Any], width: int = 240) -> dict[str, str]:
+    """Text around the quote, from the stored text of its document."""
+    rows = lookups.select(
+        runtime().store,
+        "document",
+        bindings={"document": NamedNode(assertion["document"]["iri"])},
+    )
+    text = rows[0]["text"].value if rows and "text" in rows[0] else ""
+    start, end = assertion["quote"]["start"], assertion["quote"]["end"]
+    return {
+        "before": ("…" if start > width else "") + text[max(0, start - width) : start],
+        "quote": text[start:end],
+        "after": text[end : end + width] + ("…" if end + width < len(text) else ""),
+    }
+
+
+@blueprint.get("/<any(entity, document, assertion, graph):kind>/<path:rest>")
+def node_page(kind: str, rest: str) -> Response:
+    """Nodes minted under an entity, document or assertion (steps, selectors, graphs, statements)."""
+    iri = runtime().settings.base_iri + f"{kind}/{rest}"
+    chosen = linked_data.wanted_format()
+    if chosen is not None:
+        return linked_data.describe(iri, chosen)
+    return _node_html(iri)
+
+
+@blueprint.get("/load")
+def load_page() -> Response:
+    iri = runtime().iris.load
+    chosen = linked_data.wanted_format()
+    if chosen is not None:
+        return linked_data.describe(iri, chosen)
+    return _node_html(iri)
+
+
+def _node_html(iri: str) -> Response:
+    store = runtime().store
+    node = NamedNode(iri)
+    rows = lookups.select(store, "describe", bindings={"node": node})
+    graph_rows = lookups.select(store, "describe-graphs", bindings={"node": node}) + [
+        {**row, "g": node} for row in lookups.select(store, "graph-content", bindings={"node": node})
+    ]
+    if not rows and not graph_rows:
+        raise ApiError(404, f"nothing is known about <{iri}>")
+    describer = lookups.Describer(store, runtime().iris)
+    describer.learn_labels([t for r in rows + graph_rows for t in r.values()])
+    table = [describer.triple(r["s"], r["p"], r["o"]) | {"graph": None} for r in rows]
+    table += [describer.triple(r["s"], r["p"], r["o"]) | {"graph": describer.node(r["g"])} for r in graph_rows]
+    owner = iri
+    parts = runtime().iris.split(iri)
+    if parts is not None:
+        owner = runtime().settings.base_iri + f"{parts[0]}/{parts[1]}"
+    return _html("node.html", iri=iri, owner=describer.node(NamedNode(owner)), rows=table)
+
+
+@blueprint.get("/ontology")
+def ontology_page() -> Response:
+    chosen = linked_data.wanted_format()
+    store = runtime().store
+    if chosen is not None:
+        rows = store.query(
+            "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o "
+            "FILTER (STRSTARTS(STR(?s), 'https://w3id.org/attest/ontology')) }"
+        )
+        triples = sorted(rows, key=str)  # type: ignore[arg-type]
+        fmt = chosen.rdf if not chosen.dataset or chosen.name == "jsonld" else RdfFormat.TURTLE
+        body = serialize([Triple(t.subject, t.predicate, t.object) for t in triples], format=fmt, prefixes=prefixes(runtime().settings.base_iri))
+        media = chosen.media_type if fmt == chosen.rdf else "text/turtle"
+        response = Response(body, mimetype=media)
+        response.headers["Vary"] = "Accept"
+        return response
+    terms: dict[str, dict[str, Any]] = {}
+    for row in lookups.select(store, "ontology-terms"):
+        iri = row["term"].value
+        kind = row["kind"].value.rsplit("#", 1)[-1]
+        term = terms.setdefault(
+            iri,
+            {
+                "name": iri.rsplit("#", 1)[-1],
+                "kind": kind,
+                "label": row["label"].value,
+                "comment": row["comment"].value,
+                "domain": set(),
+                "range": set(),
+                "inverse": set(),
+                "super": set(),
+                "wikidata": set(),
+                "claim": "claim" in row,
+            },
+        )
+        for key in ("domain", "range", "inverse", "super", "wikidata"):
+            if key in row:
+                value = row[key].value
+                term[key].add(value.rsplit("#", 1)[-1] if "attest" in value else value)
+    ordered = sorted(terms.values(), key=lambda t: (not t["claim"], t["kind"], t["name"]))
+    return _html("ontology.html", terms=ordered)

@@ -1,0 +1,221 @@
+"""/sparql: the SPARQL 1.1 Protocol endpoint, service description and query page.
+
+- Queries by GET, POST form-encoded, or POST ``application/sparql-query``;
+  ``default-graph-uri`` / ``named-graph-uri``; the union of all graphs as the
+  default graph with ``union-default-graph`` (Oxigraph's parameter) or
+  ``default-graph-uri=urn:x-arq:UnionGraph`` (Fuseki's graph name).
+- Answers by Accept or ``format``; 406 when neither can be met.
+- Read-only unless ``allow_updates`` is on and the request carries the
+  ``update_token`` as a bearer token. SERVICE only to ``service_allowlist``.
+- Without a query: the service description for machines, the query page for
+  browsers.
+"""
+
+from __future__ import annotations
+
+import hmac
+from urllib.parse import parse_qsl
+
+from flask import Blueprint
+from flask import Response
+from flask import render_template
+from flask import request
+from pyoxigraph import NamedNode
+from pyoxigraph import serialize
+from werkzeug.datastructures import MIMEAccept
+
+from loader.errors import QueryError
+from server import examples
+from server import formats
+from server import runtime
+from server import sparqltext
+from server.errors import ApiError
+from server.errors import wants_html
+from server.executor import Job
+from server.service_description import description
+
+blueprint = Blueprint("sparql", __name__)
+
+UNION_GRAPH = "urn:x-arq:UnionGraph"
+FORM = "application/x-www-form-urlencoded"
+QUERY_MEDIA = "application/sparql-query"
+UPDATE_MEDIA = "application/sparql-update"
+
+
+def _body_text() -> str:
+    charset = (request.mimetype_params.get("charset") or "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise ApiError(415, f"the request body must be UTF-8, not {charset}")
+    try:
+        return request.get_data(cache=True).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(400, "the request body is not valid UTF-8") from None
+
+
+def _parameters() -> tuple[list[tuple[str, str]], str | None, str | None]:
+    """Collect protocol parameters; return (all params, query, update)."""
+    params = list(request.args.items(multi=True))
+    query = update = None
+    if request.method == "POST":
+        media = request.mimetype
+        if media == FORM:
+            params += parse_qsl(_body_text(), keep_blank_values=True)
+        elif media == QUERY_MEDIA:
+            query = _body_text()
+        elif media == UPDATE_MEDIA:
+            update = _body_text()
+        elif not media:
+            raise ApiError(
+                415,
+                "a POST needs a Content-Type: application/x-www-form-urlencoded, "
+                f"{QUERY_MEDIA} or {UPDATE_MEDIA}",
+            )
+        else:
+            raise ApiError(415, f"unsupported media type {media}; use {FORM}, {QUERY_MEDIA} or {UPDATE_MEDIA}")
+    queries = [value for key, value in params if key == "query"]
+    updates = [value for key, value in params if key == "update"]
+    if len(queries) > 1 or (query is not None and queries):
+        raise ApiError(400, "more than one query in the request; send exactly one 'query'")
+    if len(updates) > 1 or (update is not None and updates):
+        raise ApiError(400, "more than one update in the request; send exactly one 'update'")
+    query = query if query is not None else (queries[0] if queries else None)
+    update = update if update is not None else (updates[0] if updates else None)
+    if query is not None and update is not None:
+        raise ApiError(400, "a request carries either a query or an update, not both")
+    if update is not None and request.method == "GET":
+        raise ApiError(405, "updates must be sent with POST", headers={"Allow": "POST"})
+    return params, query, update
+
+
+def _check_services(text: str) -> None:
+    allowed = runtime().settings.service_allowlist
+    try:
+        endpoints = sparqltext.service_endpoints(text)
+    except sparqltext.ServiceRefusedError as exc:
+        raise ApiError(403, f"{exc} (setting service_allowlist)") from None
+    for endpoint in endpoints:
+        if endpoint not in allowed:
+            listed = ", ".join(allowed) or "none"
+            raise ApiError(
+                403,
+                f"SERVICE <{endpoint}> is not on the allow-list (setting service_allowlist: {listed})",
+            )
+
+
+def _syntax_error(error: str) -> ApiError:
+    position = sparqltext.error_position(error)
+    message = error.split("\n")[0]
+    if len(message) > 300:
+        message = message[:300] + "…"
+    details = [{"line": position[0], "column": position[1]}] if position else []
+    return ApiError(400, message, details)
+
+
+@blueprint.route("/sparql", methods=["GET", "POST", "OPTIONS"])
+def endpoint() -> Response:
+    if request.method == "OPTIONS":
+        return Response(status=204, headers={"Allow": "GET, POST, OPTIONS"})
+    params, query, update = _parameters()
+    if update is not None:
+        return _update(update, params)
+    if query is None:
+        if wants_html():
+            listed = examples.load()
+            page = render_template(
+                "sparql.html", examples=listed, examples_json=[e.__dict__ for e in listed]
+            )
+            return Response(page, mimetype="text/html")
+        return _service_description()
+    return _query(query, params)
+
+
+def _query(query: str, params: list[tuple[str, str]]) -> Response:
+    settings = runtime().settings
+    default_graphs = [value for key, value in params if key == "default-graph-uri"]
+    named_graphs = [value for key, value in params if key == "named-graph-uri"]
+    union = any(key == "union-default-graph" and value.lower() not in ("false", "0") for key, value in params)
+    if UNION_GRAPH in default_graphs:
+        default_graphs.remove(UNION_GRAPH)
+        union = True
+    for iri in default_graphs + named_graphs:
+        try:
+            NamedNode(iri)
+        except ValueError:
+            raise ApiError(400, f"'{iri}' is not a valid graph IRI") from None
+    if union and default_graphs:
+        raise ApiError(400, "ask for either the union default graph or default-graph-uri values, not both")
+    _check_services(query)
+    format_names = [value for key, value in params if key == "format"]
+    job = Job(
+        query=query,
+        union=union,
+        default_graphs=tuple(default_graphs),
+        named_graphs=tuple(named_graphs),
+        format_name=format_names[0] if format_names else None,
+        accept=request.headers.get("Accept", ""),
+        limit=settings.result_limit,
+    )
+    answer = runtime().runner.run(job, settings.query_timeout)
+    if answer.status == 400:
+        raise _syntax_error(answer.error)
+    if answer.status != 200:
+        raise ApiError(answer.status, answer.error)
+    response = Response(answer.body, mimetype=answer.media_type)
+    if answer.media_type.startswith("text/") or answer.media_type.endswith(("json", "xml")):
+        response.charset = "utf-8"
+    response.headers["Vary"] = "Accept"
+    if answer.truncated:
+        response.headers["X-Attest-Truncated"] = "true"
+        response.headers["X-Attest-Result-Limit"] = str(settings.result_limit)
+        response.headers["Warning"] = (
+            f'199 attest "answer cut at {settings.result_limit} {answer.unit} (setting result_limit); '
+            'add LIMIT and OFFSET to fetch the rest"'
+        )
+    return response
+
+
+def _update(update: str, params: list[tuple[str, str]]) -> Response:
+    settings = runtime().settings
+    if not settings.allow_updates or not settings.update_token:
+        raise ApiError(403, "this endpoint is read-only (settings allow_updates and update_token)")
+    supplied = request.headers.get("Authorization", "")
+    expected = f"Bearer {settings.update_token}"
+    if not hmac.compare_digest(supplied.encode(), expected.encode()):
+        raise ApiError(401, "updates need 'Authorization: Bearer <update_token>'", headers={"WWW-Authenticate": "Bearer"})
+    using = [key for key, _ in params if key in ("using-graph-uri", "using-named-graph-uri")]
+    if using:
+        if sparqltext.has_keyword(update, "USING", "WITH"):
+            raise ApiError(400, "using-graph-uri/using-named-graph-uri conflict with USING/WITH in the update")
+        raise ApiError(400, "using-graph-uri and using-named-graph-uri are not supported; write USING in the update")
+    if sparqltext.has_keyword(update, "LOAD"):
+        raise ApiError(403, "LOAD is refused: the server does not fetch data from the network")
+    _check_services(update)
+    try:
+        runtime().store.update(update)
+    except QueryError as exc:
+        raise _syntax_error(str(exc)) from None
+    return Response(status=204)
+
+
+def _service_description() -> Response:
+    runtime_ = runtime()
+    graph = description(request.base_url, runtime_.settings)
+    accept = request.accept_mimetypes
+    names = [value for key, value in request.args.items(multi=True) if key == "format"]
+    offered = tuple(f for f in formats.GRAPH_FORMATS if not f.dataset or f.name == "jsonld")
+    try:
+        chosen = formats.choose(offered, accept if isinstance(accept, MIMEAccept) else MIMEAccept(), names[0] if names else None)
+    except formats.NotAcceptableError as exc:
+        raise ApiError(406, str(exc)) from None
+    body = serialize(graph, format=chosen.rdf, prefixes=_SD_PREFIXES) if chosen.name != "jsonld" else serialize(graph, format=chosen.rdf)
+    response = Response(body, mimetype=chosen.media_type)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+_SD_PREFIXES = {
+    "sd": "http://www.w3.org/ns/sparql-service-description#",
+    "formats": "http://www.w3.org/ns/formats/",
+    "void": "http://rdfs.org/ns/void#",
+    "dcterms": "http://purl.org/dc/terms/",
+}
