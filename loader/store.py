@@ -69,8 +69,9 @@ class Store(Protocol):
         union: bool = False,
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
+        base_iri: str | None = None,
     ) -> Result:
-        """Run a SPARQL query.
+        """Run a SPARQL query (*base_iri* resolves its relative IRIs).
 
         :raises QueryError: if the query does not parse or the endpoint refuses it.
         :raises StoreError: if the store cannot be read.
@@ -139,8 +140,11 @@ def _query_local(
     union: bool,
     default_graphs: list[str] | None,
     named_graphs: list[str] | None,
+    base_iri: str | None,
 ) -> Result:
     options: dict[str, object] = {}
+    if base_iri:
+        options["base_iri"] = base_iri
     if union:
         options["use_default_graph_as_union"] = True
     if default_graphs:
@@ -170,8 +174,9 @@ class MemoryStore(_Closing):
         union: bool = False,
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
+        base_iri: str | None = None,
     ) -> Result:
-        return _query_local(self._store, sparql, union, default_graphs, named_graphs)
+        return _query_local(self._store, sparql, union, default_graphs, named_graphs, base_iri)
 
     def replace(self, quads: Iterable[Quad], check: Check | None = None) -> int:
         fresh = OxStore()
@@ -241,8 +246,9 @@ class OxigraphStore(_Closing):
         union: bool = False,
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
+        base_iri: str | None = None,
     ) -> Result:
-        return _query_local(self._live(), sparql, union, default_graphs, named_graphs)
+        return _query_local(self._live(), sparql, union, default_graphs, named_graphs, base_iri)
 
     def replace(self, quads: Iterable[Quad], check: Check | None = None) -> int:
         if not self.writable:
@@ -347,7 +353,10 @@ class RemoteStore(_Closing):
         union: bool = False,
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
+        base_iri: str | None = None,
     ) -> Result:
+        if base_iri:
+            sparql = f"BASE <{base_iri}>\n{sparql}"
         data: list[tuple[str, str]] = [("query", sparql)]
         data += [("default-graph-uri", iri) for iri in default_graphs or []]
         data += [("named-graph-uri", iri) for iri in named_graphs or []]

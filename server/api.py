@@ -150,8 +150,8 @@ def provenance() -> Response:
     bindings: dict[str, NamedNode | Literal] = {}
     pattern: dict[str, Any] = {}
     for role, variable in (("subject", "s"), ("predicate", "p"), ("object", "o")):
-        raw = request.args.get(role)
-        if raw is not None:
+        raw = request.args.get(role, "").strip()
+        if raw:  # an empty field (as a form sends it) matches anything
             bindings[variable] = resolve_term(raw, role)
     page = _int_arg("page", 1, 1, 1_000_000)
     per_page = _int_arg("per_page", 20, 1, MAX_PER_PAGE)
@@ -359,7 +359,7 @@ def search() -> Response:
     query = request.args.get("q", "").strip()
     if not query:
         raise ApiError(400, "give a name to search for: /api/search?q=Soleimani")
-    kind = request.args.get("type") or None
+    kind = request.args.get("type")
     if kind is not None and kind not in ENTITY_TYPES:
         raise ApiError(400, f"type must be one of {', '.join(ENTITY_TYPES)}, got {kind!r}")
     limit = _int_arg("limit", 20, 1, 100)

@@ -58,6 +58,7 @@ class Job:
     format_name: str | None = None
     accept: str = ""
     limit: int = 10000
+    base_iri: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,6 +82,7 @@ def evaluate(store: Store, job: Job) -> Answer:
             union=job.union,
             default_graphs=list(job.default_graphs) or None,
             named_graphs=list(job.named_graphs) or None,
+            base_iri=job.base_iri,
         )
         accept = parse_accept_header(job.accept, MIMEAccept)
         if isinstance(result, QueryBoolean):

@@ -13,7 +13,9 @@ from typing import Any
 from flask import Blueprint
 from flask import Response
 from flask import render_template
+from flask import redirect
 from flask import request
+from flask import url_for
 from pyoxigraph import NamedNode
 from pyoxigraph import RdfFormat
 from pyoxigraph import Triple
@@ -56,6 +58,11 @@ def home() -> Response:
         counts={k: int(v.value) for k, v in (counts[0] if counts else {}).items()},
         examples=examples.load(),
     )
+
+
+@blueprint.get("/favicon.ico")
+def favicon() -> Response:
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
 
 
 @blueprint.get("/search")

@@ -154,6 +154,7 @@ def _query(query: str, params: list[tuple[str, str]]) -> Response:
         format_name=format_names[0] if format_names else None,
         accept=request.headers.get("Accept", ""),
         limit=settings.result_limit,
+        base_iri=request.base_url,
     )
     answer = runtime().runner.run(job, settings.query_timeout)
     if answer.status == 400:

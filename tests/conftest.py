@@ -132,3 +132,78 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
     finally:
         stop(process)
+
+
+class Server:
+    """A real ``attest serve`` process on 127.0.0.1."""
+
+    def __init__(self, base: str, process: subprocess.Popen[bytes], log: Path) -> None:
+        self.base = base
+        self.process = process
+        self.log = log
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+def start_server(
+    data_dir: Path,
+    log_dir: Path,
+    *options: str,
+    serve_options: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+) -> Server:
+    """Start ``attest --data-dir DATA_DIR OPTIONS serve SERVE_OPTIONS`` on a free port; wait for it."""
+    port = free_port()
+    log = log_dir / f"attest-serve-{port}.log"
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [*attest_command(), "--data-dir", str(data_dir), "--port", str(port), *options, "serve", *serve_options],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=PROJECT_DIR,
+            env={**inherited, **(env or {})},
+        )
+    server = Server(f"http://127.0.0.1:{port}", process, log)
+    wait_for(server.url("/api"), process, log, timeout=180)
+    return server
+
+
+@pytest.fixture(scope="session")
+def live_server(seed_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The real server over the seed store, default settings."""
+    server = start_server(seed_data_dir, tmp_path_factory.mktemp("logs"))
+    yield server
+    stop(server.process)
+
+
+@pytest.fixture(scope="session")
+def http(live_server: Server) -> Iterator[httpx.Client]:
+    """An HTTP client bound to the live server."""
+    with httpx.Client(base_url=live_server.base, timeout=60) as client:
+        yield client
+
+
+def graphs_of(quads: object) -> dict[str, "Graph"]:
+    """Group quads (pyoxigraph) into rdflib Graphs by graph name ('' for the default graph).
+
+    rdflib's Dataset parser warns about its own deprecated API, so tests build
+    plain Graphs per named graph instead.
+    """
+    from pyoxigraph import DefaultGraph
+    from pyoxigraph import RdfFormat
+    from pyoxigraph import serialize
+    from rdflib import Graph
+
+    grouped: dict[str, list[object]] = {}
+    for quad in quads:  # type: ignore[attr-defined]
+        name = "" if isinstance(quad.graph_name, DefaultGraph) else quad.graph_name.value
+        grouped.setdefault(name, []).append(quad.triple)
+    return {
+        name: Graph().parse(data=serialize(triples, format=RdfFormat.N_TRIPLES), format="nt")
+        for name, triples in grouped.items()
+    }

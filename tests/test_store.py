@@ -10,9 +10,7 @@ import pytest
 from pyoxigraph import DefaultGraph
 from pyoxigraph import Quad
 from pyoxigraph import QuerySolutions
-from pyoxigraph import RdfFormat
-from pyoxigraph import serialize
-from rdflib import Dataset
+from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from loader import pipeline
@@ -24,31 +22,31 @@ from loader.store import MemoryStore
 from loader.store import OxigraphStore
 from loader.store import RemoteStore
 from loader.store import open_store
+from tests.conftest import graphs_of
 
 
-def _dataset(quads: Iterator[Quad]) -> Dataset:
-    dataset = Dataset()
-    dataset.parse(data=serialize(quads, format=RdfFormat.N_QUADS), format="nquads")
-    return dataset
+Graphs = dict[str, Graph]
 
 
-def _assert_same(left: Dataset, right: Dataset) -> None:
-    left_graphs = {str(g.identifier): g for g in left.graphs() if len(g)}
-    right_graphs = {str(g.identifier): g for g in right.graphs() if len(g)}
-    assert left_graphs.keys() == right_graphs.keys()
-    for name, graph in left_graphs.items():
-        assert isomorphic(graph, right_graphs[name]), f"graph {name} differs"
+def _dataset(quads: Iterator[Quad]) -> Graphs:
+    return graphs_of(quads)
+
+
+def _assert_same(left: Graphs, right: Graphs) -> None:
+    assert left.keys() == right.keys()
+    for name, graph in left.items():
+        assert isomorphic(graph, right[name]), f"graph {name or 'default'} differs"
 
 
 @pytest.fixture(scope="module")
-def seed_built(seed_prepared: pipeline.Prepared) -> Dataset:
+def seed_built(seed_prepared: pipeline.Prepared) -> Graphs:
     """What the loader builds for the seed corpus, as an rdflib Dataset."""
     memory = MemoryStore()
     memory.replace(pipeline.quads_of(seed_prepared))
     return _dataset(memory.quads())
 
 
-def test_memory_store_round_trips_the_seed_graph(seed_built: Dataset, seed_settings: Settings) -> None:
+def test_memory_store_round_trips_the_seed_graph(seed_built: Graphs, seed_settings: Settings) -> None:
     settings = seed_settings.replace(store="memory")
     store = open_store(settings, writable=True)
     count = store.replace(pipeline.quads_of(pipeline.prepare(settings)))
@@ -56,12 +54,12 @@ def test_memory_store_round_trips_the_seed_graph(seed_built: Dataset, seed_setti
     _assert_same(_dataset(store.quads()), seed_built)
 
 
-def test_oxigraph_store_round_trips_the_seed_graph(seed_built: Dataset, seed_settings: Settings) -> None:
+def test_oxigraph_store_round_trips_the_seed_graph(seed_built: Graphs, seed_settings: Settings) -> None:
     with open_store(seed_settings) as store:
         _assert_same(_dataset(store.quads()), seed_built)
 
 
-def test_remote_store_round_trips_the_seed_graph(seed_built: Dataset, oxigraph_server: str) -> None:
+def test_remote_store_round_trips_the_seed_graph(seed_built: Graphs, oxigraph_server: str) -> None:
     settings = resolve(
         {"store": "remote", "store_url": f"{oxigraph_server}/query", "update_url": f"{oxigraph_server}/update"},
         environ={},
