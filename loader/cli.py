@@ -26,6 +26,7 @@ from loader import serialization as exporting
 from loader import coverage as covering
 from loader import pipeline
 from loader import stats as counting
+from loader import wikidata as wikidata_module
 from loader.errors import LoadError
 from loader.errors import ValidationError
 from loader.settings import Settings
@@ -272,4 +273,76 @@ def coverage(ctx: click.Context, document_id: str | None) -> None:
     click.echo(f"ok: every sentence naming an entity is covered in {len(roots)} document(s)")
 
 
-COMMANDS = (load, validate, export, stats, query, coverage)
+@click.group()
+def wikidata() -> None:
+    """Wikidata: refresh the local cache of linked entities' data."""
+
+
+@wikidata.command()
+@click.pass_context
+def refresh(ctx: click.Context) -> None:
+    """Fetch labels, descriptions, aliases (en, fa, ar) and key statements of linked entities.
+
+    Writes seeds/wikidata/cache.json; 'attest load' puts it in a graph of its own.
+    Offline, or on an error, the existing cache is kept.
+    """
+    settings = settings_of(ctx)
+    try:
+        report = wikidata_module.refresh(Path(settings.seeds_dir), settings.wikidata_api, settings.wikidata_timeout)
+    except LoadError as exc:
+        raise click.ClickException(f"{exc}; the existing cache was kept") from None
+    click.echo(f"cached Wikidata's data for {report.fetched} items in {report.path}")
+    for qid in report.missing:
+        click.echo(f"warning: {qid} does not exist on Wikidata: check the entity that links it", err=True)
+    for old, new in report.redirected:
+        click.echo(f"warning: {old} now redirects to {new}: update the link and its evidence", err=True)
+    click.echo("run 'attest load' to put the refreshed data into the store")
+
+
+@click.command()
+@click.option("--entity", "entity_ids", multiple=True, help="Only this entity id (repeatable).")
+@click.option("--limit", default=0, type=click.IntRange(min=0), help="At most this many entities (0: all).")
+@click.option("--candidates", default=3, show_default=True, type=click.IntRange(1, 10), help="Candidates per entity.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def link(ctx: click.Context, entity_ids: tuple[str, ...], limit: int, candidates: int, fmt: str) -> None:
+    """List entities without a Wikidata item, with ranked candidates to check. Writes nothing."""
+    from loader.seeds import read_seeds
+
+    settings = settings_of(ctx)
+    entities = [e for e in read_seeds(Path(settings.seeds_dir)).entities if not e.wikidata]
+    known = {e.id for e in entities}
+    for wanted in entity_ids:
+        if wanted not in known:
+            raise click.BadParameter(f"'{wanted}' is not an entity without a Wikidata item", param_hint="--entity")
+    if entity_ids:
+        entities = [e for e in entities if e.id in entity_ids]
+    if limit:
+        entities = entities[:limit]
+    report = []
+    try:
+        for entity in entities:
+            results = wikidata_module.search(settings.wikidata_api, entity.label, settings.wikidata_timeout)
+            ranked = wikidata_module.rank([entity.label, *entity.aliases], results)[:candidates]
+            report.append((entity, ranked))
+    except LoadError as exc:
+        raise click.ClickException(str(exc)) from None
+    if fmt == "json":
+        click.echo(json.dumps([
+            {"entity": e.id, "label": e.label, "type": e.type, "file": e.where.file,
+             "candidates": [c.__dict__ for c in ranked]} for e, ranked in report
+        ], ensure_ascii=False, indent=2))
+        return
+    for entity, ranked in report:
+        click.echo(f"{entity.id} ({entity.label}, {entity.type}) in {entity.where.file}:{entity.where.line}")
+        for candidate in ranked:
+            click.echo(f"  {candidate.score:>3}  {candidate.qid}  {candidate.label} — {candidate.description}")
+        if not ranked:
+            click.echo("       no candidate found")
+    click.echo(
+        f"{len(report)} entities without a Wikidata item. Nothing was written: to accept a candidate, "
+        "check it, add 'wikidata: Q…' to the entity and a row with your evidence to seeds/wikidata/verified.tsv."
+    )
+
+
+COMMANDS = (load, validate, export, stats, query, coverage, wikidata, link)

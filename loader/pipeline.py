@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import hashlib
 import logging
 from collections.abc import Callable
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from pyoxigraph import DefaultGraph
 from pyoxigraph import Quad
@@ -19,6 +21,7 @@ from pyoxigraph import serialize
 from rdflib import Graph
 
 from loader import infer
+from loader import wikidata
 from loader import seeds as seed_files
 from loader import validate as checks
 from loader.build import build_quads
@@ -36,7 +39,7 @@ from loader.vocab import AT
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
-DIGESTED = ("*.yaml", "*.txt", "*.tsv", "*.ttl")
+DIGESTED = ("*.yaml", "*.txt", "*.tsv", "*.ttl", "*.json")
 
 
 def version() -> str:
@@ -56,6 +59,7 @@ class Prepared:
     ontology_inferred: Graph
     shapes: Graph
     digest: str
+    wikidata: dict[str, Any] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,13 +110,15 @@ def prepare(settings: Settings) -> Prepared:
         seeds = seed_files.read_seeds(Path(settings.seeds_dir))
     except FileNotFoundError as exc:
         raise LoadError(f"{exc}; set --seeds-dir or ATTEST_SEEDS_DIR") from None
+    cache, problems = wikidata.read_cache(Path(settings.seeds_dir))
+    seeds.problems.extend(problems)
     corpus = checks.check(seeds, schema, Iris(settings.base_iri))
-    return Prepared(corpus, ontology, ontology_inferred, shapes, seed_digest(settings))
+    return Prepared(corpus, ontology, ontology_inferred, shapes, seed_digest(settings), cache)
 
 
 def quads_of(prepared: Prepared, progress: Progress | None = None) -> Iterator[Quad]:
     """Yield every quad of the store built from *prepared*."""
-    return build_quads(
+    quads = build_quads(
         prepared.corpus,
         prepared.ontology,
         prepared.ontology_inferred,
@@ -120,6 +126,11 @@ def quads_of(prepared: Prepared, progress: Progress | None = None) -> Iterator[Q
         version(),
         progress,
     )
+    if prepared.wikidata is None:
+        return quads
+    linked = {e.wikidata for e in prepared.corpus.entities.values() if e.wikidata}
+    cache = {**prepared.wikidata, "entities": {q: v for q, v in prepared.wikidata["entities"].items() if q in linked}}
+    return itertools.chain(quads, wikidata.cache_quads(cache, prepared.corpus.iris.wikidata_graph))
 
 
 def _shacl_check(prepared: Prepared) -> Callable[[OxStore], None]:

@@ -65,6 +65,7 @@ class AT(DefinedNamespace):
     Assertion: URIRef
     ClaimGraph: URIRef
     InferredGraph: URIRef
+    WikidataCache: URIRef
     ReportingStep: URIRef
     ClaimRelation: URIRef
     Stance: URIRef

@@ -61,6 +61,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
     from server import api
     from server import errors
     from server import pages
+    from server import reconcile
     from server import sparql
 
     resolved = settings or resolve(overrides)
@@ -72,6 +73,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
     errors.register(app)
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(api.blueprint)
+    app.register_blueprint(reconcile.blueprint)
     app.register_blueprint(pages.blueprint)
 
     @app.after_request

@@ -240,11 +240,59 @@ def entity_json(entity_id: str) -> dict[str, Any]:
         "aliases": aliases,
         "types": sorted({r["type"].value.rsplit("#", 1)[-1] for r in rows}),
         "wikidata": wikidata.value if wikidata is not None else None,
+        "wikidata_data": wikidata_json(wikidata) if wikidata is not None else None,
         "note": first["note"].value if "note" in first else None,
         "claims_about": lookups.group_claims(describer, claim_rows, sources, node.value),
         "claims_made": lookups.group_claims(describer, made_rows, sources, node.value),  # type: ignore[arg-type]
         "reported": [sources[a.value] for a in reported if a.value in sources],
     }
+
+
+WIKIDATA_FIELDS = {
+    "http://www.w3.org/2000/01/rdf-schema#label": "labels",
+    "https://schema.org/description": "descriptions",
+    "http://www.w3.org/2004/02/skos/core#altLabel": "aliases",
+}
+WIKIDATA_STATEMENTS = {
+    "http://www.wikidata.org/prop/direct/P31": "instance_of",
+    "http://www.wikidata.org/prop/direct/P569": "date_of_birth",
+    "http://www.wikidata.org/prop/direct/P570": "date_of_death",
+    "http://www.wikidata.org/prop/direct/P625": "coordinates",
+}
+
+
+def wikidata_json(item: NamedNode | Literal) -> dict[str, Any] | None:
+    """What the local Wikidata cache says of *item*, marked as Wikidata's; None if not cached."""
+    if not isinstance(item, NamedNode):
+        return None
+    rows = lookups.select(runtime().store, "entity-wikidata", bindings={"item": item})
+    if not rows:
+        return None
+    data: dict[str, Any] = {
+        "source": "Wikidata (local cache; attest wikidata refresh)",
+        "retrieved": rows[0]["retrieved"].value if "retrieved" in rows[0] else None,
+        "labels": {}, "descriptions": {}, "aliases": {},
+        "instance_of": [], "date_of_birth": [], "date_of_death": [], "coordinates": [],
+    }
+    for row in rows:
+        predicate, obj = row["p"].value, row["o"]
+        if predicate in WIKIDATA_FIELDS and isinstance(obj, Literal):
+            field = data[WIKIDATA_FIELDS[predicate]]
+            if predicate.endswith("altLabel"):
+                field.setdefault(obj.language or "", []).append(obj.value)
+            else:
+                field[obj.language or ""] = obj.value
+        elif predicate in WIKIDATA_STATEMENTS:
+            name = WIKIDATA_STATEMENTS[predicate]
+            if isinstance(obj, NamedNode):
+                entry = {"id": obj.value.rsplit("/", 1)[-1], "iri": obj.value}
+                if "oLabel" in row:
+                    entry["label"] = row["oLabel"].value
+                if entry not in data[name]:
+                    data[name].append(entry)
+            elif obj.value not in data[name]:
+                data[name].append(obj.value)
+    return data
 
 
 @blueprint.get("/entities/<entity_id>")
