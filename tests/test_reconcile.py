@@ -61,10 +61,10 @@ def test_wikidata_property_reconciles_through_the_item(http: httpx.Client) -> No
 
 
 def test_ambiguous_names_are_not_an_automatic_match(http: httpx.Client) -> None:
-    """'Soleimani' is a word of the person's name and of several events' names."""
-    body = _batch(http, {"q0": {"query": "Soleimani"}})
+    """'al-Baghdadi' is part of two people's names: Abu Bakr and Abu Omar."""
+    body = _batch(http, {"q0": {"query": "al-Baghdadi", "type": "Person"}})
     results = body["q0"]["result"]  # type: ignore[index]
-    assert len(results) >= 2
+    assert {r["id"] for r in results[:2]} == {"abu-bakr-al-baghdadi", "abu-omar-al-baghdadi"}
     assert not any(candidate["match"] for candidate in results)
 
 
