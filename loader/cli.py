@@ -200,6 +200,8 @@ def _render(result: object, fmt: str) -> str:
     if isinstance(result, QueryBoolean):
         if fmt in RESULT_FORMATS:
             return result.serialize(format=RESULT_FORMATS[fmt]).decode("utf-8")  # type: ignore[union-attr]
+        if fmt != "table":
+            raise click.BadParameter(f"an ASK answer cannot be written as {fmt}", param_hint="--format")
         return ("yes" if bool(result) else "no") + "\n"
     if isinstance(result, QuerySolutions):
         if fmt in RESULT_FORMATS:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from loader.validate import Corpus
 
 _ABBREVIATIONS = ("Dr", "Mr", "Mrs", "Ms", "St", "Gen", "Lt", "No", "Vol", "i.e", "e.g", "U.S", "etc")
-_BOUNDARY = re.compile(r"(?<=[.!?])[\"”’)\]]*\s+(?=[\"“‘(\[#]?[A-Z0-9])")
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"”’)\]]*(\s+)(?=[\"“‘(\[#]?[A-Z0-9])")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,7 +38,7 @@ def sentences(text: str) -> Iterator[tuple[int, int]]:
             before = line[start : match.start()]
             if before.rstrip(".").split(" ")[-1] in _ABBREVIATIONS:
                 continue
-            yield from _trimmed(line, offset, start, match.start())
+            yield from _trimmed(line, offset, start, match.start(1))
             start = match.end()
         yield from _trimmed(line, offset, start, len(line))
         offset += len(line) + 1

@@ -97,14 +97,22 @@ def find_span(text: str, first: str, last: str) -> tuple[int, int]:
 
 
 def closest_passage(text: str, quote: str) -> str:
-    """Return the passage of *text* most like *quote*, for an error message."""
+    """Return the passage of *text* most like *quote*, for an error message.
+
+    The longest common run locates the region; within it, the first matching
+    run fixes where the passage starts.
+    """
     if not text or not quote:
         return ""
     matcher = difflib.SequenceMatcher(None, text, quote, autojunk=False)
-    match = matcher.find_longest_match(0, len(text), 0, len(quote))
-    if match.size == 0:
+    longest = matcher.find_longest_match(0, len(text), 0, len(quote))
+    if longest.size == 0:
         return ""
-    start = max(0, match.a - match.b)
+    low = max(0, longest.a - longest.b - 20)
+    region = text[low : longest.a - longest.b + len(quote) + 20]
+    blocks = difflib.SequenceMatcher(None, region, quote, autojunk=False).get_matching_blocks()
+    first = next((block for block in blocks if block.size >= 3), blocks[0])
+    start = low + max(0, first.a - first.b)
     return text[start : start + len(quote) + 10].replace("\n", " ").strip()
 
 
