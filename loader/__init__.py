@@ -11,11 +11,11 @@ from __future__ import annotations
 from loader.errors import LoadError
 from loader.errors import Problem
 from loader.errors import ValidationError
-from loader.serialization import export
 from loader.pipeline import LoadReport
 from loader.pipeline import is_stale
 from loader.pipeline import load
 from loader.pipeline import validate
+from loader.serialization import export
 from loader.settings import Settings
 from loader.settings import resolve
 from loader.stats import store_stats

@@ -102,7 +102,9 @@ class _Builder:
         self.corpus = corpus
         self.iris = corpus.iris
 
-    def triple(self, subject: str, predicate: object, obj: Term, graph: NamedNode | DefaultGraph = DEFAULT) -> Quad:
+    def triple(
+        self, subject: str, predicate: object, obj: Term, graph: NamedNode | DefaultGraph = DEFAULT
+    ) -> Quad:
         return Quad(NamedNode(subject), _n(predicate), obj, graph)
 
     def entities(self) -> Iterator[list[Quad]]:
@@ -136,7 +138,10 @@ class _Builder:
         yield self.triple(iri, DCTERMS.title, _lang(document.title))
         yield self.triple(iri, RDFS.label, _lang(document.title))
         yield self.triple(iri, DCTERMS.language, _string(document.language))
-        for predicate, value in ((DCTERMS.creator, document.author), (DCTERMS.publisher, document.publisher)):
+        for predicate, value in (
+            (DCTERMS.creator, document.author),
+            (DCTERMS.publisher, document.publisher),
+        ):
             if value:
                 yield self.triple(iri, predicate, NamedNode(self.iris.entity(value)))
         date = corpus.dates.get("document:" + document.id)
@@ -161,7 +166,9 @@ class _Builder:
         if document.id in corpus.text_files:
             yield self.triple(iri, AT.seedFile, _string(corpus.text_files[document.id]))
         if document.part_of:
-            yield self.triple(iri, DCTERMS.isPartOf, NamedNode(self.iris.document(document.part_of)))
+            yield self.triple(
+                iri, DCTERMS.isPartOf, NamedNode(self.iris.document(document.part_of))
+            )
         if document.id in corpus.positions:
             start, end = corpus.positions[document.id]
             position = self.iris.document_position(document.id)
@@ -191,7 +198,9 @@ class _Builder:
         if assertion.addressee:
             yield self.triple(iri, AT.addressee, NamedNode(iris.entity(assertion.addressee)))
         if assertion.original_document:
-            yield self.triple(iri, AT.originalDocument, NamedNode(iris.document(assertion.original_document)))
+            yield self.triple(
+                iri, AT.originalDocument, NamedNode(iris.document(assertion.original_document))
+            )
         for target in assertion.disputes:
             yield self.triple(iri, AT.disputes, NamedNode(iris.assertion(target)))
         for target in assertion.corroborates:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import io
 import json
 import sys
-from pathlib import Path
 from collections.abc import Iterator
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import click
@@ -22,9 +22,9 @@ from pyoxigraph import QuerySolutions
 from pyoxigraph import RdfFormat
 from pyoxigraph import serialize
 
-from loader import serialization as exporting
 from loader import coverage as covering
 from loader import pipeline
+from loader import serialization as exporting
 from loader import stats as counting
 from loader import wikidata as wikidata_module
 from loader.errors import LoadError
@@ -38,7 +38,11 @@ RESULT_FORMATS = {
     "csv": QueryResultsFormat.CSV,
     "tsv": QueryResultsFormat.TSV,
 }
-GRAPH_FORMATS = {"turtle": RdfFormat.TURTLE, "ntriples": RdfFormat.N_TRIPLES, "jsonld": RdfFormat.JSON_LD}
+GRAPH_FORMATS = {
+    "turtle": RdfFormat.TURTLE,
+    "ntriples": RdfFormat.N_TRIPLES,
+    "jsonld": RdfFormat.JSON_LD,
+}
 
 
 def settings_of(ctx: click.Context) -> Settings:
@@ -122,7 +126,9 @@ def validate(ctx: click.Context, seeds_dir: str | None) -> None:
     show_default=True,
     help="trig/nquads/jsonld: every graph; turtle/ntriples: the default graph only.",
 )
-@click.option("--output", "-o", type=click.File("wb"), default="-", help="File to write (default: stdout).")
+@click.option(
+    "--output", "-o", type=click.File("wb"), default="-", help="File to write (default: stdout)."
+)
 @click.pass_context
 def export(ctx: click.Context, fmt: str, output: io.BufferedWriter) -> None:
     """Write the store's content as RDF."""
@@ -137,8 +143,12 @@ def export(ctx: click.Context, fmt: str, output: io.BufferedWriter) -> None:
 
 
 @click.command()
-@click.option("--by-document", is_flag=True, help="Per source text: assertions, speakers, links, hedges.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--by-document", is_flag=True, help="Per source text: assertions, speakers, links, hedges."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @click.pass_context
 def stats(ctx: click.Context, by_document: bool, fmt: str) -> None:
     """Count documents, entities, assertions, triples and inferred triples."""
@@ -150,7 +160,15 @@ def stats(ctx: click.Context, by_document: bool, fmt: str) -> None:
             if fmt == "json":
                 click.echo(json.dumps(rows, indent=2))
             else:
-                columns = ["title", "assertions", "speakers", "disputes", "corroborates", "hedged_assertions", "denials"]
+                columns = [
+                    "title",
+                    "assertions",
+                    "speakers",
+                    "disputes",
+                    "corroborates",
+                    "hedged_assertions",
+                    "denials",
+                ]
                 click.echo(_table(columns, [[row[c] for c in columns] for row in rows]))
             return
         result = counting.store_stats(store)
@@ -201,20 +219,27 @@ def _render(result: object, fmt: str) -> str:
         if fmt in RESULT_FORMATS:
             return result.serialize(format=RESULT_FORMATS[fmt]).decode("utf-8")  # type: ignore[union-attr]
         if fmt != "table":
-            raise click.BadParameter(f"an ASK answer cannot be written as {fmt}", param_hint="--format")
+            raise click.BadParameter(
+                f"an ASK answer cannot be written as {fmt}", param_hint="--format"
+            )
         return ("yes" if bool(result) else "no") + "\n"
     if isinstance(result, QuerySolutions):
         if fmt in RESULT_FORMATS:
             return result.serialize(format=RESULT_FORMATS[fmt]).decode("utf-8")  # type: ignore[union-attr]
         if fmt != "table":
-            raise click.BadParameter(f"a SELECT answer cannot be written as {fmt}", param_hint="--format")
+            raise click.BadParameter(
+                f"a SELECT answer cannot be written as {fmt}", param_hint="--format"
+            )
         names = [variable.value for variable in result.variables]
         rows = [[_cell(solution[name]) for name in names] for solution in result]
         return _table(names, rows) + f"\n({len(rows)} row{'s' if len(rows) != 1 else ''})\n"
     if fmt not in GRAPH_FORMATS and fmt != "table":
-        raise click.BadParameter(f"a CONSTRUCT answer cannot be written as {fmt}", param_hint="--format")
+        raise click.BadParameter(
+            f"a CONSTRUCT answer cannot be written as {fmt}", param_hint="--format"
+        )
     rdf_format = GRAPH_FORMATS.get(fmt, RdfFormat.TURTLE)
-    return serialize(result, format=rdf_format).decode("utf-8")  # type: ignore[arg-type]
+    data = serialize(result, format=rdf_format)  # type: ignore[arg-type]
+    return (data or b"").decode("utf-8")
 
 
 def _cell(term: object) -> str:
@@ -225,13 +250,19 @@ def _cell(term: object) -> str:
 
 
 def _table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    cells = [[str(c) for c in columns]] + [["" if v is None else str(v) for v in row] for row in rows]
+    cells = [[str(c) for c in columns]] + [
+        ["" if v is None else str(v) for v in row] for row in rows
+    ]
     widths = [min(60, max(len(row[i]) for row in cells)) for i in range(len(columns))]
 
     def line(row: Sequence[str]) -> str:
-        return "  ".join(_clip(value, width).ljust(width) for value, width in zip(row, widths, strict=True)).rstrip()
+        return "  ".join(
+            _clip(value, width).ljust(width) for value, width in zip(row, widths, strict=True)
+        ).rstrip()
 
-    out: Iterator[str] = iter([line(cells[0]), "  ".join("-" * w for w in widths)] + [line(r) for r in cells[1:]])
+    out: Iterator[str] = iter(
+        [line(cells[0]), "  ".join("-" * w for w in widths)] + [line(r) for r in cells[1:]]
+    )
     return "\n".join(out)
 
 
@@ -290,24 +321,42 @@ def refresh(ctx: click.Context) -> None:
     """
     settings = settings_of(ctx)
     try:
-        report = wikidata_module.refresh(Path(settings.seeds_dir), settings.wikidata_api, settings.wikidata_timeout)
+        report = wikidata_module.refresh(
+            Path(settings.seeds_dir), settings.wikidata_api, settings.wikidata_timeout
+        )
     except LoadError as exc:
         raise click.ClickException(f"{exc}; the existing cache was kept") from None
     click.echo(f"cached Wikidata's data for {report.fetched} items in {report.path}")
     for qid in report.missing:
-        click.echo(f"warning: {qid} does not exist on Wikidata: check the entity that links it", err=True)
+        click.echo(
+            f"warning: {qid} does not exist on Wikidata: check the entity that links it", err=True
+        )
     for old, new in report.redirected:
-        click.echo(f"warning: {old} now redirects to {new}: update the link and its evidence", err=True)
+        click.echo(
+            f"warning: {old} now redirects to {new}: update the link and its evidence", err=True
+        )
     click.echo("run 'attest load' to put the refreshed data into the store")
 
 
 @click.command()
 @click.option("--entity", "entity_ids", multiple=True, help="Only this entity id (repeatable).")
-@click.option("--limit", default=0, type=click.IntRange(min=0), help="At most this many entities (0: all).")
-@click.option("--candidates", default=3, show_default=True, type=click.IntRange(1, 10), help="Candidates per entity.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--limit", default=0, type=click.IntRange(min=0), help="At most this many entities (0: all)."
+)
+@click.option(
+    "--candidates",
+    default=3,
+    show_default=True,
+    type=click.IntRange(1, 10),
+    help="Candidates per entity.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @click.pass_context
-def link(ctx: click.Context, entity_ids: tuple[str, ...], limit: int, candidates: int, fmt: str) -> None:
+def link(
+    ctx: click.Context, entity_ids: tuple[str, ...], limit: int, candidates: int, fmt: str
+) -> None:
     """List entities without a Wikidata item, with ranked candidates to check. Writes nothing."""
     from loader.seeds import read_seeds
 
@@ -316,7 +365,9 @@ def link(ctx: click.Context, entity_ids: tuple[str, ...], limit: int, candidates
     known = {e.id for e in entities}
     for wanted in entity_ids:
         if wanted not in known:
-            raise click.BadParameter(f"'{wanted}' is not an entity without a Wikidata item", param_hint="--entity")
+            raise click.BadParameter(
+                f"'{wanted}' is not an entity without a Wikidata item", param_hint="--entity"
+            )
     if entity_ids:
         entities = [e for e in entities if e.id in entity_ids]
     if limit:
@@ -324,21 +375,39 @@ def link(ctx: click.Context, entity_ids: tuple[str, ...], limit: int, candidates
     report = []
     try:
         for entity in entities:
-            results = wikidata_module.search(settings.wikidata_api, entity.label, settings.wikidata_timeout)
+            results = wikidata_module.search(
+                settings.wikidata_api, entity.label, settings.wikidata_timeout
+            )
             ranked = wikidata_module.rank([entity.label, *entity.aliases], results)[:candidates]
             report.append((entity, ranked))
     except LoadError as exc:
         raise click.ClickException(str(exc)) from None
     if fmt == "json":
-        click.echo(json.dumps([
-            {"entity": e.id, "label": e.label, "type": e.type, "file": e.where.file,
-             "candidates": [c.__dict__ for c in ranked]} for e, ranked in report
-        ], ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "entity": e.id,
+                        "label": e.label,
+                        "type": e.type,
+                        "file": e.where.file,
+                        "candidates": [c.__dict__ for c in ranked],
+                    }
+                    for e, ranked in report
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     for entity, ranked in report:
-        click.echo(f"{entity.id} ({entity.label}, {entity.type}) in {entity.where.file}:{entity.where.line}")
+        click.echo(
+            f"{entity.id} ({entity.label}, {entity.type}) in {entity.where.file}:{entity.where.line}"
+        )
         for candidate in ranked:
-            click.echo(f"  {candidate.score:>3}  {candidate.qid}  {candidate.label} — {candidate.description}")
+            click.echo(
+                f"  {candidate.score:>3}  {candidate.qid}  {candidate.label} — {candidate.description}"
+            )
         if not ranked:
             click.echo("       no candidate found")
     click.echo(

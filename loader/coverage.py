@@ -14,7 +14,21 @@ from collections.abc import Iterator
 
 from loader.validate import Corpus
 
-_ABBREVIATIONS = ("Dr", "Mr", "Mrs", "Ms", "St", "Gen", "Lt", "No", "Vol", "i.e", "e.g", "U.S", "etc")
+_ABBREVIATIONS = (
+    "Dr",
+    "Mr",
+    "Mrs",
+    "Ms",
+    "St",
+    "Gen",
+    "Lt",
+    "No",
+    "Vol",
+    "i.e",
+    "e.g",
+    "U.S",
+    "etc",
+)
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"”’)\]]*(\s+)(?=[\"“‘(\[#]?[A-Z0-9])")
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import hashlib
+import itertools
 import logging
 from collections.abc import Callable
 from collections.abc import Iterator
@@ -21,9 +21,9 @@ from pyoxigraph import serialize
 from rdflib import Graph
 
 from loader import infer
-from loader import wikidata
 from loader import seeds as seed_files
 from loader import validate as checks
+from loader import wikidata
 from loader.build import build_quads
 from loader.errors import LoadError
 from loader.errors import ValidationError
@@ -129,7 +129,10 @@ def quads_of(prepared: Prepared, progress: Progress | None = None) -> Iterator[Q
     if prepared.wikidata is None:
         return quads
     linked = {e.wikidata for e in prepared.corpus.entities.values() if e.wikidata}
-    cache = {**prepared.wikidata, "entities": {q: v for q, v in prepared.wikidata["entities"].items() if q in linked}}
+    cache = {
+        **prepared.wikidata,
+        "entities": {q: v for q, v in prepared.wikidata["entities"].items() if q in linked},
+    }
     return itertools.chain(quads, wikidata.cache_quads(cache, prepared.corpus.iris.wikidata_graph))
 
 

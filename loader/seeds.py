@@ -300,15 +300,15 @@ def _read_yaml(seeds: Seeds, path: Path) -> _Map | None:
     return data
 
 
-def _items(
-    seeds: Seeds, name: str, data: _Map, key: str
-) -> Iterator[tuple[_Map, Where]]:
+def _items(seeds: Seeds, name: str, data: _Map, key: str) -> Iterator[tuple[_Map, Where]]:
     value = data.get(key)
     if value is None:
         return
     where = Where(name, data.key_lines.get(key, data.line))
     if not isinstance(value, _List):
-        seeds.problems.append(where.problem(f"'{key}' must be a list", f"write '{key}:' then '- ' items"))
+        seeds.problems.append(
+            where.problem(f"'{key}' must be a list", f"write '{key}:' then '- ' items")
+        )
         return
     for item, line in zip(value, value.item_lines, strict=True):
         item_where = Where(name, line)
@@ -322,24 +322,34 @@ def _check_keys(seeds: Seeds, item: _Map, allowed: set[str], where: Where, what:
     for key in item:
         if key not in allowed:
             close = difflib.get_close_matches(key, sorted(allowed), n=1)
-            hint = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(sorted(allowed))}"
+            hint = (
+                f"did you mean '{close[0]}'?"
+                if close
+                else f"allowed keys: {', '.join(sorted(allowed))}"
+            )
             line = item.key_lines.get(key, where.line)
             seeds.problems.append(Problem(where.file, line, f"unknown key '{key}' in {what}", hint))
 
 
-def _text(seeds: Seeds, item: _Map, key: str, where: Where, *, required: bool = False) -> str | None:
+def _text(
+    seeds: Seeds, item: _Map, key: str, where: Where, *, required: bool = False
+) -> str | None:
     value = item.get(key)
     line = item.key_lines.get(key, where.line)
     if value is None:
         if required:
-            seeds.problems.append(Problem(where.file, where.line, f"'{key}' is missing", f"add '{key}:'"))
+            seeds.problems.append(
+                Problem(where.file, where.line, f"'{key}' is missing", f"add '{key}:'")
+            )
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         seeds.problems.append(Problem(where.file, line, f"'{key}' must be text"))
         return None
     text = str(value)
     if required and not text.strip():
-        seeds.problems.append(Problem(where.file, line, f"'{key}' is empty", f"give '{key}' a value"))
+        seeds.problems.append(
+            Problem(where.file, line, f"'{key}' is empty", f"give '{key}' a value")
+        )
         return None
     return text
 
@@ -384,7 +394,11 @@ def _read_entities(seeds: Seeds, path: Path, data: _Map) -> None:
 def _read_document_file(seeds: Seeds, path: Path, data: _Map) -> None:
     name = _rel(seeds, path)
     _check_keys(
-        seeds, data, {"documents", "assertions", "no_checkable_claim"}, Where(name, 1), "a document file"
+        seeds,
+        data,
+        {"documents", "assertions", "no_checkable_claim"},
+        Where(name, 1),
+        "a document file",
     )
     first_document: str | None = None
     for item, where in _items(seeds, name, data, "documents"):
@@ -458,7 +472,9 @@ def _read_assertion(
         return None
     if stated_in is None:
         seeds.problems.append(
-            where.problem("no document to find the quote in", "add 'stated_in:' or a 'documents:' list")
+            where.problem(
+                "no document to find the quote in", "add 'stated_in:' or a 'documents:' list"
+            )
         )
         return None
     return Assertion(
@@ -490,7 +506,9 @@ def _read_claims(seeds: Seeds, item: _Map, where: Where) -> tuple[ClaimTriple, .
         seeds.problems.append(where.problem("'claim' is missing", hint))
         return ()
     if not isinstance(raw, _List) or not raw:
-        seeds.problems.append(Problem(where.file, line, "'claim' must be a non-empty list of triples", hint))
+        seeds.problems.append(
+            Problem(where.file, line, "'claim' must be a non-empty list of triples", hint)
+        )
         return ()
     # A single triple written flat, claim: [s, p, o], is accepted too.
     if len(raw) == 3 and all(isinstance(part, str) for part in raw):
@@ -511,7 +529,9 @@ def _read_claims(seeds: Seeds, item: _Map, where: Where) -> tuple[ClaimTriple, .
         subject, relation, obj = parts
         if not isinstance(subject, str) or not isinstance(relation, str):
             seeds.problems.append(
-                triple_where.problem("subject and relation must be ids", "e.g. [qassem-soleimani, commanded, …]")
+                triple_where.problem(
+                    "subject and relation must be ids", "e.g. [qassem-soleimani, commanded, …]"
+                )
             )
             continue
         literal = _read_object(seeds, obj, triple_where)
@@ -548,7 +568,12 @@ def _read_steps(seeds: Seeds, item: _Map, where: Where) -> tuple[Step, ...]:
     line = item.key_lines.get("via", where.line)
     if not isinstance(raw, _List):
         seeds.problems.append(
-            Problem(where.file, line, "'via' must be a list", "write via: [{by: agent-id, in: document-id}]")
+            Problem(
+                where.file,
+                line,
+                "'via' must be a list",
+                "write via: [{by: agent-id, in: document-id}]",
+            )
         )
         return ()
     steps = []

@@ -84,7 +84,9 @@ SETTINGS: tuple[Setting, ...] = (
         "Directory of the embedded on-disk store (oxigraph store).",
         _path,
     ),
-    Setting("ontology_dir", PROJECT_DIR / "ontology", "Directory of the ontology and shapes.", _path),
+    Setting(
+        "ontology_dir", PROJECT_DIR / "ontology", "Directory of the ontology and shapes.", _path
+    ),
     Setting(
         "store",
         "oxigraph",

@@ -64,7 +64,9 @@ def store_stats(store: Store) -> Stats:
     :raises StoreError: if the store cannot be read.
     """
     row = _rows(store, "stats")[0]
-    return Stats(**{field.name: int(row.get(field.name) or 0) for field in dataclasses.fields(Stats)})  # type: ignore[arg-type]
+    return Stats(
+        **{field.name: int(str(row.get(field.name) or 0)) for field in dataclasses.fields(Stats)}
+    )
 
 
 def by_document(store: Store) -> list[dict[str, object]]:

@@ -282,7 +282,9 @@ class OxigraphStore(_Closing):
 
         self._write_new(fill, prepare=copy)
 
-    def _write_new(self, fill: Callable[[OxStore], None], prepare: Callable[[Path], None] | None = None) -> int:
+    def _write_new(
+        self, fill: Callable[[OxStore], None], prepare: Callable[[Path], None] | None = None
+    ) -> int:
         """Write a new store directory with *fill*, then make it the live one (one rename)."""
         stores = self.data_dir / STORES
         try:
@@ -372,7 +374,7 @@ class RemoteStore(_Closing):
         if media == "application/sparql-results+json":
             return parse_query_results(response.content, QueryResultsFormat.JSON)
         if media in ("application/n-triples", "text/plain"):
-            return iter(list(parse(response.content, RdfFormat.N_TRIPLES)))  # type: ignore[arg-type]
+            return iter(list(parse(response.content, RdfFormat.N_TRIPLES)))
         raise StoreError(f"{self.query_url} answered with unexpected media type {media!r}")
 
     def _post(self, url: str, **kwargs: object) -> httpx.Response:

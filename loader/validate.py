@@ -15,7 +15,9 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from collections.abc import Iterable
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from pyoxigraph import Literal
 from pyoxigraph import NamedNode
@@ -218,7 +220,8 @@ class _Checker:
             self.problem(
                 where,
                 f"unknown document kind '{document.kind}'",
-                _suggest(document.kind, DOCUMENT_KINDS) or f"use one of {', '.join(DOCUMENT_KINDS)}",
+                _suggest(document.kind, DOCUMENT_KINDS)
+                or f"use one of {', '.join(DOCUMENT_KINDS)}",
             )
         for role, value in (("author", document.author), ("publisher", document.publisher)):
             if value is not None:
@@ -226,7 +229,9 @@ class _Checker:
         if document.issued is not None:
             date = parse_date(document.issued)
             if date is None:
-                self.problem(where, f"issued date '{document.issued}' does not parse", _date_hint("issued"))
+                self.problem(
+                    where, f"issued date '{document.issued}' does not parse", _date_hint("issued")
+                )
             else:
                 self.dates["document:" + document.id] = date
         if document.text_file and (document.span or document.part_of):
@@ -268,7 +273,11 @@ class _Checker:
             return
         container = self.documents.get(document.part_of)
         if container is None:
-            self.problem(where, f"unknown document '{document.part_of}' (part_of)", _suggest(document.part_of, self.documents))
+            self.problem(
+                where,
+                f"unknown document '{document.part_of}' (part_of)",
+                _suggest(document.part_of, self.documents),
+            )
             return
         text = self.texts.get(container.id)
         if text is None:
@@ -324,10 +333,17 @@ class _Checker:
         if assertion.when is not None:
             date = parse_date(assertion.when)
             if date is None:
-                self.problem(where, f"date '{assertion.when}' of '{assertion.id}' does not parse", _date_hint("when"))
+                self.problem(
+                    where,
+                    f"date '{assertion.when}' of '{assertion.id}' does not parse",
+                    _date_hint("when"),
+                )
             else:
                 self.dates["assertion:" + assertion.id] = date
-        for key, targets in (("disputes", assertion.disputes), ("corroborates", assertion.corroborates)):
+        for key, targets in (
+            ("disputes", assertion.disputes),
+            ("corroborates", assertion.corroborates),
+        ):
             for target in targets:
                 if target == assertion.id:
                     self.problem(where, f"'{assertion.id}' {key} itself")
@@ -335,7 +351,8 @@ class _Checker:
                     self.problem(
                         where,
                         f"unknown assertion '{target}' in '{key}'",
-                        _suggest(target, self.assertions) or "use the id of an assertion in the seeds",
+                        _suggest(target, self.assertions)
+                        or "use the id of an assertion in the seeds",
                     )
         self.check_quote(assertion)
         self.check_claims(assertion)
@@ -358,7 +375,8 @@ class _Checker:
             self.problem(
                 assertion.where,
                 f"certainty '{certainty}' of '{assertion.id}' is not one of {', '.join(CERTAINTIES)}",
-                _suggest(certainty, CERTAINTIES) or "write certainty: hedged and the words in 'hedge:'",
+                _suggest(certainty, CERTAINTIES)
+                or "write certainty: hedged and the words in 'hedge:'",
             )
             return
         if certainty == "hedged" and not assertion.hedge:
@@ -385,7 +403,10 @@ class _Checker:
             return
         text = self.texts.get(assertion.stated_in)
         if text is None:
-            if self.documents[assertion.stated_in].text_file or self.documents[assertion.stated_in].span:
+            if (
+                self.documents[assertion.stated_in].text_file
+                or self.documents[assertion.stated_in].span
+            ):
                 return  # its own problem was reported already
             self.problem(
                 where,
@@ -397,11 +418,11 @@ class _Checker:
             match = quotes.find_quote(text, assertion.quote, assertion.prefix)
         except quotes.QuoteNotFoundError as exc:
             closest = exc.closest[:160]
-            after = f" after prefix \"{assertion.prefix}\"" if assertion.prefix else ""
+            after = f' after prefix "{assertion.prefix}"' if assertion.prefix else ""
             self.problem(
                 where,
                 f"quote of '{assertion.id}' not found in '{assertion.stated_in}'{after}; "
-                f"closest passage: \"{closest}\"",
+                f'closest passage: "{closest}"',
                 "copy the quote exactly from the text (straight quotes may stand for curly ones)",
             )
             return
@@ -439,14 +460,17 @@ class _Checker:
                 self.problem(
                     claim.where,
                     f"unknown relation '{claim.relation}'",
-                    _suggest(claim.relation, names) or "use a claim relation of ontology/attest.ttl",
+                    _suggest(claim.relation, names)
+                    or "use a claim relation of ontology/attest.ttl",
                 )
                 continue
             if not self.entity(claim.subject, claim.where, f"subject of '{relation.name}'"):
                 continue
             subject_types = self.entity_types.get(claim.subject, frozenset())
             if relation.domain and not relation.domain <= subject_types:
-                self.type_problem(claim.where, relation.name, "subject", claim.subject, relation.domain)
+                self.type_problem(
+                    claim.where, relation.name, "subject", claim.subject, relation.domain
+                )
                 continue
             obj = self.claim_object(claim.object, relation.literal, relation.name, claim.where)
             if obj is None:
@@ -454,8 +478,12 @@ class _Checker:
             if isinstance(obj, str):
                 object_id = claim.object
                 assert isinstance(object_id, str)
-                if relation.range and not relation.range <= self.entity_types.get(object_id, frozenset()):
-                    self.type_problem(claim.where, relation.name, "object", object_id, relation.range)
+                if relation.range and not relation.range <= self.entity_types.get(
+                    object_id, frozenset()
+                ):
+                    self.type_problem(
+                        claim.where, relation.name, "object", object_id, relation.range
+                    )
                     continue
             triples.append((self.iris.entity(claim.subject), relation.iri, obj))
         self.claims[assertion.id] = triples
@@ -472,9 +500,14 @@ class _Checker:
                 if obj.kind == "date":
                     date = parse_date(obj.value)
                     if date is None:
-                        self.problem(where, f"date '{obj.value}' does not parse", _date_hint("the date"))
+                        self.problem(
+                            where, f"date '{obj.value}' does not parse", _date_hint("the date")
+                        )
                     return date
-                return Literal(obj.value, datatype=NamedNode(str(XSD.decimal if "." in obj.value else XSD.integer)))
+                return Literal(
+                    obj.value,
+                    datatype=NamedNode(str(XSD.decimal if "." in obj.value else XSD.integer)),
+                )
             return None
         if not isinstance(obj, str):
             self.problem(
@@ -492,9 +525,13 @@ class _Checker:
     ) -> None:
         ours = {iri for iri in required if iri.startswith(str(AT._NS))}
         specific = {
-            iri for iri in ours if not any(iri in self.schema.super_classes.get(o, ()) for o in ours)
+            iri
+            for iri in ours
+            if not any(iri in self.schema.super_classes.get(o, ()) for o in ours)
         }
-        wanted = " and ".join(_article(iri.rsplit("#", 1)[-1]) for iri in sorted(specific or required))
+        wanted = " and ".join(
+            _article(iri.rsplit("#", 1)[-1]) for iri in sorted(specific or required)
+        )
         kind = self.entities[entity_id].type
         self.problem(
             where,
@@ -579,15 +616,14 @@ def _where_by_iri(corpus: Corpus) -> Callable[[str], Where]:
         parts = corpus.iris.split(iri)
         if parts is not None:
             kind, item_id, _ = parts
-            table: dict[str, object] = {
+            tables: dict[str, Mapping[str, Any]] = {
                 "entity": corpus.entities,
                 "document": corpus.documents,
                 "assertion": corpus.assertions,
-            }.get(kind, {})
-            item = table.get(item_id) if isinstance(table, dict) else None
+            }
+            item = tables.get(kind, {}).get(item_id)
             if item is not None:
-                return item.where  # type: ignore[attr-defined, no-any-return]
+                return item.where  # type: ignore[no-any-return]
         return Where("(built graph)", 0)
 
     return lookup
-

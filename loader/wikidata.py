@@ -42,7 +42,12 @@ from loader.vocab import XSD
 
 CACHE_FILE = "wikidata/cache.json"
 LANGUAGES = ("en", "fa", "ar")
-STATEMENTS = {"P31": "instance of", "P569": "date of birth", "P570": "date of death", "P625": "coordinate location"}
+STATEMENTS = {
+    "P31": "instance of",
+    "P569": "date of birth",
+    "P570": "date of death",
+    "P625": "coordinate location",
+}
 BATCH = 50
 USER_AGENT = "Attest/0.1 (knowledge graph of attributed claims; https://w3id.org/attest/)"
 WD = "http://www.wikidata.org/entity/"
@@ -75,14 +80,18 @@ def _get(client: httpx.Client, api: str, params: dict[str, str]) -> dict[str, An
     except httpx.HTTPError as exc:
         raise WikidataError(f"cannot reach Wikidata at {api}: {exc}") from None
     if response.status_code != 200:
-        raise WikidataError(f"Wikidata at {api} answered {response.status_code}: {response.text[:200]}")
+        raise WikidataError(
+            f"Wikidata at {api} answered {response.status_code}: {response.text[:200]}"
+        )
     try:
         body = response.json()
     except ValueError:
         raise WikidataError(f"Wikidata at {api} did not answer JSON") from None
     if "error" in body:
         error = body["error"]
-        raise WikidataError(f"Wikidata refused the request: {error.get('code')}: {error.get('info')}")
+        raise WikidataError(
+            f"Wikidata refused the request: {error.get('code')}: {error.get('info')}"
+        )
     return body  # type: ignore[no-any-return]
 
 
@@ -116,7 +125,11 @@ def extract(entity: dict[str, Any]) -> dict[str, Any]:
                 continue
             datavalue = (claim.get("mainsnak") or {}).get("datavalue") or {}
             value = datavalue.get("value")
-            if datavalue.get("type") == "wikibase-entityid" and isinstance(value, dict) and "id" in value:
+            if (
+                datavalue.get("type") == "wikibase-entityid"
+                and isinstance(value, dict)
+                and "id" in value
+            ):
                 values.append(value["id"])
             elif datavalue.get("type") == "time" and isinstance(value, dict):
                 time = _time(value)
@@ -134,7 +147,9 @@ def extract(entity: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def fetch(api: str, ids: Iterable[str], timeout: float) -> tuple[dict[str, Any], list[str], list[tuple[str, str]]]:
+def fetch(
+    api: str, ids: Iterable[str], timeout: float
+) -> tuple[dict[str, Any], list[str], list[tuple[str, str]]]:
     """Fetch the cached fields of *ids* from Wikidata's API.
 
     :returns: (entities by requested id, ids Wikidata does not have, (requested, redirected-to) pairs).
@@ -178,7 +193,9 @@ def linked_items(seeds_dir: Path) -> dict[str, str]:
     return {e.id: e.wikidata for e in read_seeds(seeds_dir).entities if e.wikidata}
 
 
-def refresh(seeds_dir: Path, api: str, timeout: float, now: datetime.datetime | None = None) -> RefreshReport:
+def refresh(
+    seeds_dir: Path, api: str, timeout: float, now: datetime.datetime | None = None
+) -> RefreshReport:
     """Fetch Wikidata's data for every linked entity and rewrite the cache file.
 
     The file is replaced only when every request succeeded: offline, or on an
@@ -214,9 +231,23 @@ def read_cache(seeds_dir: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
         cache = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         line = getattr(exc, "lineno", 0)
-        return None, [Problem(CACHE_FILE, line, f"the Wikidata cache is not valid JSON: {exc}", "run 'attest wikidata refresh' to rewrite it")]
+        return None, [
+            Problem(
+                CACHE_FILE,
+                line,
+                f"the Wikidata cache is not valid JSON: {exc}",
+                "run 'attest wikidata refresh' to rewrite it",
+            )
+        ]
     if not isinstance(cache, dict) or not isinstance(cache.get("entities"), dict):
-        return None, [Problem(CACHE_FILE, 1, "the Wikidata cache has no 'entities' object", "run 'attest wikidata refresh' to rewrite it")]
+        return None, [
+            Problem(
+                CACHE_FILE,
+                1,
+                "the Wikidata cache has no 'entities' object",
+                "run 'attest wikidata refresh' to rewrite it",
+            )
+        ]
     return cache, []
 
 
@@ -224,10 +255,25 @@ def cache_quads(cache: dict[str, Any], graph_iri: str) -> Iterator[Quad]:
     """The cache as quads: Wikidata's statements in *graph_iri*, its description in the default graph."""
     graph = NamedNode(graph_iri)
     yield Quad(graph, NamedNode(str(RDF.type)), NamedNode(str(AT.WikidataCache)), DefaultGraph())
-    yield Quad(graph, NamedNode(str(RDFS.label)), Literal("Wikidata's data for the linked entities (local cache)", language="en"), DefaultGraph())
-    yield Quad(graph, NamedNode(str(DCTERMS.source)), NamedNode(str(cache.get("source", "https://www.wikidata.org/w/api.php"))), DefaultGraph())
+    yield Quad(
+        graph,
+        NamedNode(str(RDFS.label)),
+        Literal("Wikidata's data for the linked entities (local cache)", language="en"),
+        DefaultGraph(),
+    )
+    yield Quad(
+        graph,
+        NamedNode(str(DCTERMS.source)),
+        NamedNode(str(cache.get("source", "https://www.wikidata.org/w/api.php"))),
+        DefaultGraph(),
+    )
     if cache.get("retrieved"):
-        yield Quad(graph, NamedNode(str(DCTERMS.modified)), Literal(str(cache["retrieved"]), datatype=NamedNode(str(XSD.dateTime))), DefaultGraph())
+        yield Quad(
+            graph,
+            NamedNode(str(DCTERMS.modified)),
+            Literal(str(cache["retrieved"]), datatype=NamedNode(str(XSD.dateTime))),
+            DefaultGraph(),
+        )
     for qid, entity in cache["entities"].items():
         item = NamedNode(WD + str(entity.get("id", qid)))
         for field, predicate in (("labels", RDFS.label), ("descriptions", SCHEMA.description)):
@@ -237,15 +283,20 @@ def cache_quads(cache: dict[str, Any], graph_iri: str) -> Iterator[Quad]:
             for name in names:
                 yield Quad(item, NamedNode(str(SKOS.altLabel)), Literal(name, language=lang), graph)
         for prop, values in (entity.get("statements") or {}).items():
-            predicate = NamedNode(WDT + prop)
+            direct = NamedNode(WDT + prop)
             for value in values:
                 if isinstance(value, str):
-                    yield Quad(item, predicate, NamedNode(WD + value), graph)
+                    yield Quad(item, direct, NamedNode(WD + value), graph)
                 elif "datatype" in value:
-                    yield Quad(item, predicate, Literal(value["value"], datatype=NamedNode(str(XSD) + value["datatype"])), graph)
+                    yield Quad(
+                        item,
+                        direct,
+                        Literal(value["value"], datatype=NamedNode(str(XSD) + value["datatype"])),
+                        graph,
+                    )
                 elif "latitude" in value:
                     point = f"Point({value['longitude']} {value['latitude']})"
-                    yield Quad(item, predicate, Literal(point, datatype=NamedNode(GEO_WKT)), graph)
+                    yield Quad(item, direct, Literal(point, datatype=NamedNode(GEO_WKT)), graph)
 
 
 # ---------------------------------------------------------------------------
@@ -275,7 +326,13 @@ def search(api: str, text: str, timeout: float, limit: int = 7) -> list[dict[str
         body = _get(
             client,
             api,
-            {"action": "wbsearchentities", "search": text, "language": "en", "type": "item", "limit": str(limit)},
+            {
+                "action": "wbsearchentities",
+                "search": text,
+                "language": "en",
+                "type": "item",
+                "limit": str(limit),
+            },
         )
     return list(body.get("search") or [])
 
@@ -287,8 +344,17 @@ def rank(names: list[str], results: list[dict[str, Any]]) -> list[Candidate]:
     for position, result in enumerate(results):
         label = str(result.get("label") or (result.get("match") or {}).get("text") or "")
         matched = _fold(str((result.get("match") or {}).get("text") or label))
-        similarity = max((difflib.SequenceMatcher(None, matched, name).ratio() for name in folded), default=0.0)
+        similarity = max(
+            (difflib.SequenceMatcher(None, matched, name).ratio() for name in folded), default=0.0
+        )
         exact = matched in folded
         score = int(70 * similarity) + (25 if exact else 0) + max(0, 5 - position)
-        candidates.append(Candidate(str(result.get("id", "")), label, str(result.get("description") or ""), min(score, 100)))
+        candidates.append(
+            Candidate(
+                str(result.get("id", "")),
+                label,
+                str(result.get("description") or ""),
+                min(score, 100),
+            )
+        )
     return sorted(candidates, key=lambda c: -c.score)

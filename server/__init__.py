@@ -50,7 +50,9 @@ def runtime() -> Runtime:
     return found
 
 
-def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings | None = None) -> Flask:
+def create_app(
+    overrides: Mapping[str, Any] | None = None, *, settings: Settings | None = None
+) -> Flask:
     """Build the Flask app over the store the settings name.
 
     :param overrides: setting values that win over the environment and defaults.
@@ -69,7 +71,9 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
     app.config.update(ATTEST=resolved.as_dict(), JSON_SORT_KEYS=False)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     store = open_store(resolved)
-    app.extensions["attest"] = Runtime(resolved, store, make_runner(resolved, store), Iris(resolved.base_iri))
+    app.extensions["attest"] = Runtime(
+        resolved, store, make_runner(resolved, store), Iris(resolved.base_iri)
+    )
     errors.register(app)
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(api.blueprint)
@@ -82,7 +86,9 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
             response.headers["Access-Control-Allow-Origin"] = "*"
             response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
             response.headers["Access-Control-Allow-Headers"] = "Accept, Authorization, Content-Type"
-            response.headers["Access-Control-Expose-Headers"] = "Warning, Link, X-Attest-Truncated, X-Attest-Result-Limit"
+            response.headers["Access-Control-Expose-Headers"] = (
+                "Warning, Link, X-Attest-Truncated, X-Attest-Result-Limit"
+            )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
 

@@ -28,7 +28,18 @@ from server.search import NameIndex
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 OPENAPI = Path(__file__).parent / "openapi.json"
 MAX_PER_PAGE = 100
-ENTITY_TYPES = ("Person", "Organization", "Group", "Country", "Place", "Event", "Operation", "Award", "Office", "Concept")
+ENTITY_TYPES = (
+    "Person",
+    "Organization",
+    "Group",
+    "Country",
+    "Place",
+    "Event",
+    "Operation",
+    "Award",
+    "Office",
+    "Concept",
+)
 
 
 def name_index() -> NameIndex:
@@ -78,7 +89,7 @@ def _relations() -> dict[str, str]:
             cached[iri.rsplit("#", 1)[-1].casefold()] = iri
             cached[row["label"].value.casefold()] = iri
         current_app.extensions[_relations_cache_key()] = cached
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
 def resolve_term(text: str, role: str) -> NamedNode | Literal:
@@ -113,9 +124,17 @@ def resolve_term(text: str, role: str) -> NamedNode | Literal:
         return NamedNode(found[0])
     if found:
         listed = ", ".join(f"'{iri.rsplit('/', 1)[-1]}'" for iri in found[:8])
-        raise ApiError(400, f"{role}: '{text}' names several entities ({listed}); use one of these ids")
+        raise ApiError(
+            400, f"{role}: '{text}' names several entities ({listed}); use one of these ids"
+        )
     hits = name_index().search(text, limit=5)
-    hint = "; did you mean " + ", ".join(f"'{h.entity.rsplit('/', 1)[-1]}' ({h.label})" for h in hits) + "?" if hits else ""
+    hint = (
+        "; did you mean "
+        + ", ".join(f"'{h.entity.rsplit('/', 1)[-1]}' ({h.label})" for h in hits)
+        + "?"
+        if hits
+        else ""
+    )
     raise ApiError(400, f"{role}: no entity named '{text}'{hint}")
 
 
@@ -162,7 +181,10 @@ def provenance() -> Response:
     total_rows = lookups.select(store, "provenance-count", bindings=bindings)
     total = int(total_rows[0]["total"].value) if total_rows else 0
     rows = lookups.select(
-        store, "provenance", bindings=bindings, tail=f"\nLIMIT {per_page} OFFSET {(page - 1) * per_page}"
+        store,
+        "provenance",
+        bindings=bindings,
+        tail=f"\nLIMIT {per_page} OFFSET {(page - 1) * per_page}",
     )
     described = lookups.describe_assertions(store, iris, [r["assertion"] for r in rows])  # type: ignore[misc]
     describer.learn_labels([t for r in rows for t in (r["s"], r["p"], r["o"])])
@@ -192,7 +214,9 @@ def provenance() -> Response:
             "page": page,
             "per_page": per_page,
             "pages": pages,
-            "next": f"/api/provenance?{urlencode({**args, 'page': page + 1})}" if page < pages else None,
+            "next": f"/api/provenance?{urlencode({**args, 'page': page + 1})}"
+            if page < pages
+            else None,
             "results": results,
         }
     )
@@ -211,24 +235,43 @@ def entity_json(entity_id: str) -> dict[str, Any]:
     rows = lookups.select(store, "entity", bindings={"entity": node})
     if not rows:
         hits = name_index().search(entity_id.replace("-", " "), limit=3)
-        hint = f"; did you mean {', '.join(repr(h.entity.rsplit('/', 1)[-1]) for h in hits)}?" if hits else ""
+        hint = (
+            f"; did you mean {', '.join(repr(h.entity.rsplit('/', 1)[-1]) for h in hits)}?"
+            if hits
+            else ""
+        )
         raise ApiError(404, f"no entity '{entity_id}'{hint}")
     first = rows[0]
     aliases = sorted({r["alias"].value for r in rows if "alias" in r})
     claim_rows = lookups.select(store, "entity-claims", bindings={"s": node}) + lookups.select(
         store, "entity-claims", bindings={"o": node}
     )
-    made = [r["assertion"] for r in lookups.select(store, "entity-assertions", bindings={"entity": node})]
-    reported = [r["assertion"] for r in lookups.select(store, "entity-reported", bindings={"entity": node})]
-    sources = lookups.sources_for(store, iris, [r["assertion"] for r in claim_rows] + made + reported)
+    made = [
+        r["assertion"]
+        for r in lookups.select(store, "entity-assertions", bindings={"entity": node})
+    ]
+    reported = [
+        r["assertion"] for r in lookups.select(store, "entity-reported", bindings={"entity": node})
+    ]
+    sources = lookups.sources_for(
+        store, iris, [r["assertion"] for r in claim_rows] + made + reported
+    )
     describer = lookups.Describer(store, iris)
     made_described = lookups.describe_assertions(store, iris, made)  # type: ignore[arg-type]
     made_rows = [
-        {"s": NamedNode(c["subject"]["iri"]) if "iri" in c["subject"] else Literal(c["subject"]["value"]),
-         "p": NamedNode(c["predicate"]["iri"]),
-         "o": NamedNode(c["object"]["iri"]) if "iri" in c["object"] else Literal(c["object"]["value"]),
-         "assertion": NamedNode(a["iri"]), "kind": Literal("curated")}
-        for a in made_described.values() for c in a["claims"]
+        {
+            "s": NamedNode(c["subject"]["iri"])
+            if "iri" in c["subject"]
+            else Literal(c["subject"]["value"]),
+            "p": NamedNode(c["predicate"]["iri"]),
+            "o": NamedNode(c["object"]["iri"])
+            if "iri" in c["object"]
+            else Literal(c["object"]["value"]),
+            "assertion": NamedNode(a["iri"]),
+            "kind": Literal("curated"),
+        }
+        for a in made_described.values()
+        for c in a["claims"]
     ]
     wikidata = first.get("wikidata")
     return {
@@ -243,7 +286,7 @@ def entity_json(entity_id: str) -> dict[str, Any]:
         "wikidata_data": wikidata_json(wikidata) if wikidata is not None else None,
         "note": first["note"].value if "note" in first else None,
         "claims_about": lookups.group_claims(describer, claim_rows, sources, node.value),
-        "claims_made": lookups.group_claims(describer, made_rows, sources, node.value),  # type: ignore[arg-type]
+        "claims_made": lookups.group_claims(describer, made_rows, sources, node.value),
         "reported": [sources[a.value] for a in reported if a.value in sources],
     }
 
@@ -271,8 +314,13 @@ def wikidata_json(item: NamedNode | Literal) -> dict[str, Any] | None:
     data: dict[str, Any] = {
         "source": "Wikidata (local cache; attest wikidata refresh)",
         "retrieved": rows[0]["retrieved"].value if "retrieved" in rows[0] else None,
-        "labels": {}, "descriptions": {}, "aliases": {},
-        "instance_of": [], "date_of_birth": [], "date_of_death": [], "coordinates": [],
+        "labels": {},
+        "descriptions": {},
+        "aliases": {},
+        "instance_of": [],
+        "date_of_birth": [],
+        "date_of_death": [],
+        "coordinates": [],
     }
     for row in rows:
         predicate, obj = row["p"].value, row["o"]
@@ -308,7 +356,9 @@ def document_json(document_id: str) -> dict[str, Any]:
     node = NamedNode(iris.document(document_id))
     rows = lookups.select(store, "document", bindings={"document": node})
     if not rows:
-        raise ApiError(404, f"no document '{document_id}'; /api/search finds entities, / lists documents")
+        raise ApiError(
+            404, f"no document '{document_id}'; /api/search finds entities, / lists documents"
+        )
     row = rows[0]
     describer = lookups.Describer(store, iris)
 
@@ -326,9 +376,12 @@ def document_json(document_id: str) -> dict[str, Any]:
         return found
 
     parts = [
-        {**(describer.node(p["part"]) or {}), "title": p["title"].value,
-         "start": int(p["start"].value) if "start" in p else None,
-         "end": int(p["end"].value) if "end" in p else None}
+        {
+            **(describer.node(p["part"]) or {}),
+            "title": p["title"].value,
+            "start": int(p["start"].value) if "start" in p else None,
+            "end": int(p["end"].value) if "end" in p else None,
+        }
         for p in lookups.select(store, "document-parts", bindings={"document": node})
     ]
     spans = lookups.select(store, "document-assertions", bindings={"document": node})
@@ -372,7 +425,9 @@ def document_json(document_id: str) -> dict[str, Any]:
         "source_url": value("source"),
         "language": value("language"),
         "part_of": container,
-        "position_in_container": {"start": value("start"), "end": value("end")} if "start" in row else None,
+        "position_in_container": {"start": value("start"), "end": value("end")}
+        if "start" in row
+        else None,
         "text": value("text"),
         "text_length": value("length"),
         "text_sha256": value("sha256"),
@@ -422,12 +477,19 @@ def contested_json() -> dict[str, Any]:
     rows = lookups.select(store, "contested")
     describer = lookups.Describer(store, iris)
     describer.learn_labels([t for r in rows for t in (r["s"], r["p"], r["o"])])
-    sources = lookups.sources_for(store, iris, [r[k] for r in rows for k in ("affirming", "contesting")])
+    sources = lookups.sources_for(
+        store, iris, [r[k] for r in rows for k in ("affirming", "contesting")]
+    )
     claims: dict[tuple[str, str, str], dict[str, Any]] = {}
     for row in rows:
         key = (str(row["s"]), str(row["p"]), str(row["o"]))
         entry = claims.setdefault(
-            key, {"claim": describer.triple(row["s"], row["p"], row["o"]), "affirmed_by": [], "contested_by": []}
+            key,
+            {
+                "claim": describer.triple(row["s"], row["p"], row["o"]),
+                "affirmed_by": [],
+                "contested_by": [],
+            },
         )
         affirming, contesting = sources[row["affirming"].value], sources[row["contesting"].value]
         if affirming not in entry["affirmed_by"]:

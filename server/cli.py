@@ -43,7 +43,7 @@ def _shown(value: Any) -> str:
 @click.version_option(package_name="attest")
 @_setting_options
 @click.pass_context
-def main(ctx: click.Context, **options: Any) -> None:
+def main(ctx: click.Context, /, **options: Any) -> None:
     """Attest: a knowledge graph of who claimed what, grounded in the source texts."""
     try:
         ctx.obj = resolve(options)
@@ -56,7 +56,9 @@ for _command in loader_cli.COMMANDS:
 
 
 @main.command()
-@click.option("--no-load", is_flag=True, help="Serve the store as it is: never build or rebuild it.")
+@click.option(
+    "--no-load", is_flag=True, help="Serve the store as it is: never build or rebuild it."
+)
 @click.pass_context
 def serve(ctx: click.Context, no_load: bool) -> None:
     """Serve the graph: SPARQL, provenance API, pages (builds the seed graph if missing or stale)."""
@@ -87,7 +89,9 @@ def serve(ctx: click.Context, no_load: bool) -> None:
     click.echo(f"  API:      {base}/api  (OpenAPI: {base}/api/openapi.json)")
     click.echo("Press Ctrl+C to stop.", nl=True)
     try:
-        waitress.serve(app, host=settings.host, port=settings.port, threads=settings.threads, ident="attest")
+        waitress.serve(
+            app, host=settings.host, port=settings.port, threads=settings.threads, ident="attest"
+        )
     except OSError as exc:
         raise click.ClickException(
             f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}; choose another --port"

@@ -44,7 +44,10 @@ class ApiError(Exception):
 def wants_html() -> bool:
     """Tell whether the client prefers an HTML page (a browser) to JSON."""
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "text/html" and request.accept_mimetypes["text/html"] > request.accept_mimetypes["application/json"]
+    return (
+        best == "text/html"
+        and request.accept_mimetypes["text/html"] > request.accept_mimetypes["application/json"]
+    )
 
 
 def error_response(error: ApiError) -> Response:
@@ -93,4 +96,6 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.path)
-        return error_response(ApiError(500, "internal server error; the server log has the details"))
+        return error_response(
+            ApiError(500, "internal server error; the server log has the details")
+        )

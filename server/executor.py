@@ -88,7 +88,9 @@ def evaluate(store: Store, job: Job) -> Answer:
         if isinstance(result, QueryBoolean):
             chosen = formats.choose(formats.RESULT_FORMATS, accept, job.format_name)
             assert chosen.results is not None
-            return Answer(200, chosen.media_type, result.serialize(format=chosen.results) or b"", count=1)
+            return Answer(
+                200, chosen.media_type, result.serialize(format=chosen.results) or b"", count=1
+            )
         if isinstance(result, QuerySolutions):
             chosen = formats.choose(formats.RESULT_FORMATS, accept, job.format_name)
             return _solutions(result, chosen, job.limit)
@@ -123,7 +125,7 @@ def _solutions(result: QuerySolutions, chosen: formats.Format, limit: int) -> An
 
 
 def _triples(result: Any, chosen: formats.Format, limit: int) -> Answer:
-    triples = []
+    triples: list[Any] = []
     truncated = False
     for triple in result:
         if len(triples) == limit:
@@ -183,7 +185,9 @@ def _worker_main(settings: Settings, connection: Connection) -> None:
         try:
             answer = evaluate(store, job)
         except Exception:  # reported to the server, which answers a plain 500
-            answer = Answer(500, error="internal error while running the query\n" + traceback.format_exc())
+            answer = Answer(
+                500, error="internal error while running the query\n" + traceback.format_exc()
+            )
         connection.send(answer)
 
 

@@ -28,18 +28,62 @@ class Format:
 _FORMATS = "http://www.w3.org/ns/formats/"
 
 RESULT_FORMATS = (
-    Format("json", "application/sparql-results+json", ("application/json",), _FORMATS + "SPARQL_Results_JSON", results=QueryResultsFormat.JSON),
-    Format("xml", "application/sparql-results+xml", ("application/xml", "text/xml"), _FORMATS + "SPARQL_Results_XML", results=QueryResultsFormat.XML),
+    Format(
+        "json",
+        "application/sparql-results+json",
+        ("application/json",),
+        _FORMATS + "SPARQL_Results_JSON",
+        results=QueryResultsFormat.JSON,
+    ),
+    Format(
+        "xml",
+        "application/sparql-results+xml",
+        ("application/xml", "text/xml"),
+        _FORMATS + "SPARQL_Results_XML",
+        results=QueryResultsFormat.XML,
+    ),
     Format("csv", "text/csv", (), _FORMATS + "SPARQL_Results_CSV", results=QueryResultsFormat.CSV),
-    Format("tsv", "text/tab-separated-values", (), _FORMATS + "SPARQL_Results_TSV", results=QueryResultsFormat.TSV),
+    Format(
+        "tsv",
+        "text/tab-separated-values",
+        (),
+        _FORMATS + "SPARQL_Results_TSV",
+        results=QueryResultsFormat.TSV,
+    ),
 )
 GRAPH_FORMATS = (
-    Format("turtle", "text/turtle", ("application/x-turtle",), _FORMATS + "Turtle", rdf=RdfFormat.TURTLE),
-    Format("ntriples", "application/n-triples", ("text/plain",), _FORMATS + "N-Triples", rdf=RdfFormat.N_TRIPLES),
+    Format(
+        "turtle",
+        "text/turtle",
+        ("application/x-turtle",),
+        _FORMATS + "Turtle",
+        rdf=RdfFormat.TURTLE,
+    ),
+    Format(
+        "ntriples",
+        "application/n-triples",
+        ("text/plain",),
+        _FORMATS + "N-Triples",
+        rdf=RdfFormat.N_TRIPLES,
+    ),
     Format("rdfxml", "application/rdf+xml", (), _FORMATS + "RDF_XML", rdf=RdfFormat.RDF_XML),
-    Format("jsonld", "application/ld+json", (), _FORMATS + "JSON-LD", rdf=RdfFormat.JSON_LD, dataset=True),
+    Format(
+        "jsonld",
+        "application/ld+json",
+        (),
+        _FORMATS + "JSON-LD",
+        rdf=RdfFormat.JSON_LD,
+        dataset=True,
+    ),
     Format("trig", "application/trig", (), _FORMATS + "TriG", rdf=RdfFormat.TRIG, dataset=True),
-    Format("nquads", "application/n-quads", (), _FORMATS + "N-Quads", rdf=RdfFormat.N_QUADS, dataset=True),
+    Format(
+        "nquads",
+        "application/n-quads",
+        (),
+        _FORMATS + "N-Quads",
+        rdf=RdfFormat.N_QUADS,
+        dataset=True,
+    ),
 )
 ALL = RESULT_FORMATS + GRAPH_FORMATS
 BY_NAME = {f.name: f for f in ALL}
@@ -76,5 +120,7 @@ def choose(offered: tuple[Format, ...], accept: MIMEAccept, name: str | None) ->
                 best_quality, best = score, candidate
     if best is None:
         media = ", ".join(f.media_type for f in offered)
-        raise NotAcceptableError(f"cannot answer in any of the accepted media types; available: {media}")
+        raise NotAcceptableError(
+            f"cannot answer in any of the accepted media types; available: {media}"
+        )
     return best

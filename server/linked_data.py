@@ -49,10 +49,18 @@ def wanted_format() -> formats.Format | None:
         if html_quality:
             return None
         offered = ", ".join([HTML] + [f.media_type for f in formats.GRAPH_FORMATS])
-        raise ApiError(406, f"cannot answer in any of the accepted media types; available: {offered}") from None
-    rdf_quality = max(accept.quality(m) for m in (chosen.media_type, *chosen.aliases)) if accept else 1
-    exact_rdf = any(m in accept.values() for m in (chosen.media_type, *chosen.aliases)) if accept else False
-    if html_quality and (html_quality > rdf_quality or (html_quality == rdf_quality and not exact_rdf)):
+        raise ApiError(
+            406, f"cannot answer in any of the accepted media types; available: {offered}"
+        ) from None
+    rdf_quality = (
+        max(accept.quality(m) for m in (chosen.media_type, *chosen.aliases)) if accept else 1
+    )
+    exact_rdf = (
+        any(m in accept.values() for m in (chosen.media_type, *chosen.aliases)) if accept else False
+    )
+    if html_quality and (
+        html_quality > rdf_quality or (html_quality == rdf_quality and not exact_rdf)
+    ):
         return None
     return chosen
 
@@ -61,7 +69,10 @@ def describe(iri: str, chosen: formats.Format) -> Response:
     """Serialise the description of *iri* in *chosen*; 404 if the store knows nothing of it."""
     store = runtime().store
     node = NamedNode(iri)
-    triples = [Triple(r["s"], r["p"], r["o"]) for r in select(store, "describe", bindings={"node": node})]
+    triples = [
+        Triple(r["s"], r["p"], r["o"])  # type: ignore[arg-type]
+        for r in select(store, "describe", bindings={"node": node})
+    ]
     quads = [Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in triples]
     if chosen.dataset:
         quads += [

@@ -78,7 +78,7 @@ def select(
     rows = []
     for solution in result:
         row = {n: solution[n] for n in names if solution[n] is not None}
-        rows.append(row)  # type: ignore[arg-type]
+        rows.append(row)
     return rows
 
 
@@ -91,7 +91,9 @@ class Describer:
         self.labels: dict[str, str] = {}
 
     def learn_labels(self, nodes: Iterable[Term]) -> None:
-        wanted = {n.value: n for n in nodes if isinstance(n, NamedNode) and n.value not in self.labels}
+        wanted = {
+            n.value: n for n in nodes if isinstance(n, NamedNode) and n.value not in self.labels
+        }
         for row in select(self.store, "labels", values=("node", wanted.values())):
             self.labels.setdefault(row["node"].value, row["label"].value)
 
@@ -122,7 +124,9 @@ class Describer:
         return {"subject": self.node(s), "predicate": self.node(p), "object": self.node(o)}
 
 
-def describe_assertions(store: Store, iris: Iris, nodes: list[NamedNode]) -> dict[str, dict[str, Any]]:
+def describe_assertions(
+    store: Store, iris: Iris, nodes: list[NamedNode]
+) -> dict[str, dict[str, Any]]:
     """Describe each assertion in full: speaker, chain, document, quote, stance, claims, links.
 
     :returns: IRI → description, for the assertions that exist.
@@ -202,7 +206,11 @@ def describe_assertions(store: Store, iris: Iris, nodes: list[NamedNode]) -> dic
             continue
         key = (row["assertion"].value, str(row["s"]), str(row["p"]), str(row["o"]))
         if key not in grouped:
-            grouped[key] = {**describer.triple(row["s"], row["p"], row["o"]), "rule": row["rule"].value, "premises": []}
+            grouped[key] = {
+                **describer.triple(row["s"], row["p"], row["o"]),
+                "rule": row["rule"].value,
+                "premises": [],
+            }
             target["inferred"].append(grouped[key])
         if "ps" in row:
             grouped[key]["premises"].append(describer.triple(row["ps"], row["pp"], row["po"]))
@@ -237,7 +245,10 @@ def _summaries(store: Store, iris: Iris, nodes: list[Term]) -> dict[str, dict[st
 
 
 def _triple_key(triple: dict[str, Any]) -> tuple[str, str, str]:
-    return tuple(str(triple[k].get("iri") or triple[k].get("value")) for k in ("subject", "predicate", "object"))  # type: ignore[return-value]
+    return tuple(
+        str(triple[k].get("iri") or triple[k].get("value"))
+        for k in ("subject", "predicate", "object")
+    )  # type: ignore[return-value]
 
 
 def _value(term: Term | None) -> str | None:
@@ -282,7 +293,9 @@ def group_claims(
             groups[key]["claims"].append(claims[claim_key])
         source = sources.get(row["assertion"].value)
         if source is not None:
-            claims[claim_key]["sources"].append({**source, "inferred": row["kind"].value == "inferred"})
+            claims[claim_key]["sources"].append(
+                {**source, "inferred": row["kind"].value == "inferred"}
+            )
     return list(groups.values())
 
 

@@ -12,10 +12,11 @@ from typing import Any
 
 from flask import Blueprint
 from flask import Response
-from flask import render_template
 from flask import redirect
+from flask import render_template
 from flask import request
 from flask import url_for
+from flask.typing import ResponseReturnValue
 from pyoxigraph import NamedNode
 from pyoxigraph import RdfFormat
 from pyoxigraph import Triple
@@ -61,7 +62,7 @@ def home() -> Response:
 
 
 @blueprint.get("/favicon.ico")
-def favicon() -> Response:
+def favicon() -> ResponseReturnValue:
     return redirect(url_for("static", filename="favicon.svg"), code=301)
 
 
@@ -171,14 +172,18 @@ def _node_html(iri: str) -> Response:
     node = NamedNode(iri)
     rows = lookups.select(store, "describe", bindings={"node": node})
     graph_rows = lookups.select(store, "describe-graphs", bindings={"node": node}) + [
-        {**row, "g": node} for row in lookups.select(store, "graph-content", bindings={"node": node})
+        {**row, "g": node}
+        for row in lookups.select(store, "graph-content", bindings={"node": node})
     ]
     if not rows and not graph_rows:
         raise ApiError(404, f"nothing is known about <{iri}>")
     describer = lookups.Describer(store, runtime().iris)
     describer.learn_labels([t for r in rows + graph_rows for t in r.values()])
     table = [describer.triple(r["s"], r["p"], r["o"]) | {"graph": None} for r in rows]
-    table += [describer.triple(r["s"], r["p"], r["o"]) | {"graph": describer.node(r["g"])} for r in graph_rows]
+    table += [
+        describer.triple(r["s"], r["p"], r["o"]) | {"graph": describer.node(r["g"])}
+        for r in graph_rows
+    ]
     owner = iri
     parts = runtime().iris.split(iri)
     if parts is not None:
@@ -197,7 +202,11 @@ def ontology_page() -> Response:
         )
         triples = sorted(rows, key=str)  # type: ignore[arg-type]
         fmt = chosen.rdf if not chosen.dataset or chosen.name == "jsonld" else RdfFormat.TURTLE
-        body = serialize([Triple(t.subject, t.predicate, t.object) for t in triples], format=fmt, prefixes=prefixes(runtime().settings.base_iri))
+        body = serialize(
+            [Triple(t.subject, t.predicate, t.object) for t in triples],
+            format=fmt,
+            prefixes=prefixes(runtime().settings.base_iri),
+        )
         media = chosen.media_type if fmt == chosen.rdf else "text/turtle"
         response = Response(body, mimetype=media)
         response.headers["Vary"] = "Accept"

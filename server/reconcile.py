@@ -43,7 +43,7 @@ _CALLBACK = re.compile(r"^[A-Za-z_$][\w$.]*$")
 
 def _json(body: object) -> Response:
     text = json.dumps(body, ensure_ascii=False)
-    callback = request.values.get("callback")
+    callback = request.values.get("callback", "")
     if callback:
         if not _CALLBACK.match(callback):
             raise ApiError(400, "callback must be a JavaScript identifier")
@@ -81,7 +81,10 @@ def _queries() -> dict[str, Any] | None:
     except ValueError as exc:
         raise ApiError(400, f"'queries' is not valid JSON: {exc}") from None
     if not isinstance(batch, dict):
-        raise ApiError(400, "'queries' must be a JSON object of named queries, e.g. {\"q0\": {\"query\": \"Barzani\"}}")
+        raise ApiError(
+            400,
+            '\'queries\' must be a JSON object of named queries, e.g. {"q0": {"query": "Barzani"}}',
+        )
     for key, query in batch.items():
         if not isinstance(query, dict):
             raise ApiError(400, f"query '{key}' must be an object")
@@ -139,37 +142,44 @@ def reconcile_one(query: dict[str, Any], items: dict[str, str]) -> list[dict[str
             if item.rsplit("/", 1)[-1] in wanted_items:
                 scores[entity] = 100.0
                 if entity not in labels:
-                    name = next((n for n in index.names() if n.entity == entity and n.is_label), None)
+                    name = next(
+                        (n for n in index.names() if n.entity == entity and n.is_label), None
+                    )
                     if name is not None:
                         labels[entity] = (name.label, name.type)
+    ranked = sorted(
+        (
+            (round(float(score), 1), entity)
+            for entity, score in scores.items()
+            if not kinds or labels[entity][1] in kinds
+        ),
+        key=lambda pair: (-pair[0], fold(labels[pair[1]][0])),
+    )[:limit]
+    match = False
+    if ranked:
+        top = ranked[0][0]
+        runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
+        # A match is an exact name (or Wikidata item) no other candidate shares, or
+        # the same name spelled differently (Qassim/Qassem) well ahead of the rest.
+        exact = top >= MATCH_SCORE and runner_up < MATCH_SCORE
+        variant = top >= VARIANT_SCORE and top - runner_up >= MATCH_MARGIN
+        match = exact or variant
     candidates = []
-    for entity, score in scores.items():
+    for position, (score, entity) in enumerate(ranked):
         label, kind = labels[entity]
-        if kinds and kind not in kinds:
-            continue
-        item = items.get(entity)
-        description = kind + (f" · Wikidata {item.rsplit('/', 1)[-1]}" if item else "")
+        linked = items.get(entity)
         candidates.append(
             {
                 "id": entity.rsplit("/", 1)[-1],
                 "name": label,
                 "type": [{"id": kind, "name": kind}],
-                "score": round(float(score), 1),
-                "description": description,
-                "features": [{"id": "name_score", "value": round(float(score), 1)}],
-                "match": False,
+                "score": score,
+                "description": kind
+                + (f" · Wikidata {linked.rsplit('/', 1)[-1]}" if linked else ""),
+                "features": [{"id": "name_score", "value": score}],
+                "match": match and position == 0,
             }
         )
-    candidates.sort(key=lambda c: (-c["score"], fold(c["name"])))
-    candidates = candidates[:limit]
-    if candidates:
-        top = candidates[0]["score"]
-        runner_up = candidates[1]["score"] if len(candidates) > 1 else 0
-        # A match is an exact name (or Wikidata item) no other candidate shares, or
-        # the same name spelled differently (Qassim/Qassem) well ahead of the rest.
-        exact = top >= MATCH_SCORE and runner_up < MATCH_SCORE
-        variant = top >= VARIANT_SCORE and top - runner_up >= MATCH_MARGIN
-        candidates[0]["match"] = exact or variant
     return candidates
 
 
@@ -214,8 +224,12 @@ def suggest_entity() -> Response:
     return _json(
         {
             "result": [
-                {"id": hit.entity.rsplit("/", 1)[-1], "name": hit.label, "description": hit.type,
-                 "notable": [{"id": hit.type, "name": hit.type}]}
+                {
+                    "id": hit.entity.rsplit("/", 1)[-1],
+                    "name": hit.label,
+                    "description": hit.type,
+                    "notable": [{"id": hit.type, "name": hit.type}],
+                }
                 for hit in hits
             ]
         }
@@ -225,7 +239,9 @@ def suggest_entity() -> Response:
 @blueprint.get("/suggest/type")
 def suggest_type() -> Response:
     prefix = fold(_prefix())
-    return _json({"result": [{"id": k, "name": k} for k in ENTITY_TYPES if fold(k).startswith(prefix)]})
+    return _json(
+        {"result": [{"id": k, "name": k} for k in ENTITY_TYPES if fold(k).startswith(prefix)]}
+    )
 
 
 @blueprint.get("/suggest/property")
@@ -240,4 +256,3 @@ def suggest_property() -> Response:
             ]
         }
     )
-

@@ -32,14 +32,22 @@ def description(endpoint: str, settings: Settings) -> list[Triple]:
         Triple(service, sd("endpoint"), NamedNode(endpoint)),
         Triple(service, sd("supportedLanguage"), sd("SPARQL11Query")),
         Triple(service, sd("feature"), sd("BasicFederatedQuery")),
-        Triple(service, sd("defaultEntailmentRegime"), NamedNode("http://www.w3.org/ns/entailment/Simple")),
-        Triple(service, NamedNode(DCTERMS + "description"), Literal(
-            "Attest: who claimed what. The default graph holds the ontology, documents, entities and "
-            "assertions' provenance; each assertion's claim and inferred triples are in named graphs. "
-            "Union of all graphs: parameter union-default-graph, or default-graph-uri=urn:x-arq:UnionGraph. "
-            f"SERVICE only to: {', '.join(settings.service_allowlist) or 'none'}. "
-            f"Query timeout {settings.query_timeout:g} s; at most {settings.result_limit} rows or triples per answer."
-        )),
+        Triple(
+            service,
+            sd("defaultEntailmentRegime"),
+            NamedNode("http://www.w3.org/ns/entailment/Simple"),
+        ),
+        Triple(
+            service,
+            NamedNode(DCTERMS + "description"),
+            Literal(
+                "Attest: who claimed what. The default graph holds the ontology, documents, entities and "
+                "assertions' provenance; each assertion's claim and inferred triples are in named graphs. "
+                "Union of all graphs: parameter union-default-graph, or default-graph-uri=urn:x-arq:UnionGraph. "
+                f"SERVICE only to: {', '.join(settings.service_allowlist) or 'none'}. "
+                f"Query timeout {settings.query_timeout:g} s; at most {settings.result_limit} rows or triples per answer."
+            ),
+        ),
         Triple(service, sd("defaultDataset"), dataset),
         Triple(dataset, RDF_TYPE, sd("Dataset")),
         Triple(dataset, sd("defaultGraph"), default_graph),

@@ -71,7 +71,9 @@ def _parameters() -> tuple[list[tuple[str, str]], str | None, str | None]:
                 f"{QUERY_MEDIA} or {UPDATE_MEDIA}",
             )
         else:
-            raise ApiError(415, f"unsupported media type {media}; use {FORM}, {QUERY_MEDIA} or {UPDATE_MEDIA}")
+            raise ApiError(
+                415, f"unsupported media type {media}; use {FORM}, {QUERY_MEDIA} or {UPDATE_MEDIA}"
+            )
     queries = [value for key, value in params if key == "query"]
     updates = [value for key, value in params if key == "update"]
     if len(queries) > 1 or (query is not None and queries):
@@ -133,7 +135,10 @@ def _query(query: str, params: list[tuple[str, str]]) -> Response:
     settings = runtime().settings
     default_graphs = [value for key, value in params if key == "default-graph-uri"]
     named_graphs = [value for key, value in params if key == "named-graph-uri"]
-    union = any(key == "union-default-graph" and value.lower() not in ("false", "0") for key, value in params)
+    union = any(
+        key == "union-default-graph" and value.lower() not in ("false", "0")
+        for key, value in params
+    )
     if UNION_GRAPH in default_graphs:
         default_graphs.remove(UNION_GRAPH)
         union = True
@@ -143,7 +148,9 @@ def _query(query: str, params: list[tuple[str, str]]) -> Response:
         except ValueError:
             raise ApiError(400, f"'{iri}' is not a valid graph IRI") from None
     if union and default_graphs:
-        raise ApiError(400, "ask for either the union default graph or default-graph-uri values, not both")
+        raise ApiError(
+            400, "ask for either the union default graph or default-graph-uri values, not both"
+        )
     _check_services(query)
     format_names = [value for key, value in params if key == "format"]
     job = Job(
@@ -161,9 +168,9 @@ def _query(query: str, params: list[tuple[str, str]]) -> Response:
         raise _syntax_error(answer.error)
     if answer.status != 200:
         raise ApiError(answer.status, answer.error)
-    response = Response(answer.body, mimetype=answer.media_type)
-    if answer.media_type.startswith("text/") or answer.media_type.endswith(("json", "xml")):
-        response.charset = "utf-8"
+    textual = answer.media_type.startswith("text/") or answer.media_type.endswith(("json", "xml"))
+    content_type = f"{answer.media_type}; charset=utf-8" if textual else answer.media_type
+    response = Response(answer.body, content_type=content_type)
     response.headers["Vary"] = "Accept"
     if answer.truncated:
         response.headers["X-Attest-Truncated"] = "true"
@@ -182,12 +189,21 @@ def _update(update: str, params: list[tuple[str, str]]) -> Response:
     supplied = request.headers.get("Authorization", "")
     expected = f"Bearer {settings.update_token}"
     if not hmac.compare_digest(supplied.encode(), expected.encode()):
-        raise ApiError(401, "updates need 'Authorization: Bearer <update_token>'", headers={"WWW-Authenticate": "Bearer"})
+        raise ApiError(
+            401,
+            "updates need 'Authorization: Bearer <update_token>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     using = [key for key, _ in params if key in ("using-graph-uri", "using-named-graph-uri")]
     if using:
         if sparqltext.has_keyword(update, "USING", "WITH"):
-            raise ApiError(400, "using-graph-uri/using-named-graph-uri conflict with USING/WITH in the update")
-        raise ApiError(400, "using-graph-uri and using-named-graph-uri are not supported; write USING in the update")
+            raise ApiError(
+                400, "using-graph-uri/using-named-graph-uri conflict with USING/WITH in the update"
+            )
+        raise ApiError(
+            400,
+            "using-graph-uri and using-named-graph-uri are not supported; write USING in the update",
+        )
     if sparqltext.has_keyword(update, "LOAD"):
         raise ApiError(403, "LOAD is refused: the server does not fetch data from the network")
     _check_services(update)
@@ -205,10 +221,18 @@ def _service_description() -> Response:
     names = [value for key, value in request.args.items(multi=True) if key == "format"]
     offered = tuple(f for f in formats.GRAPH_FORMATS if not f.dataset or f.name == "jsonld")
     try:
-        chosen = formats.choose(offered, accept if isinstance(accept, MIMEAccept) else MIMEAccept(), names[0] if names else None)
+        chosen = formats.choose(
+            offered,
+            accept if isinstance(accept, MIMEAccept) else MIMEAccept(),
+            names[0] if names else None,
+        )
     except formats.NotAcceptableError as exc:
         raise ApiError(406, str(exc)) from None
-    body = serialize(graph, format=chosen.rdf, prefixes=_SD_PREFIXES) if chosen.name != "jsonld" else serialize(graph, format=chosen.rdf)
+    body = (
+        serialize(graph, format=chosen.rdf, prefixes=_SD_PREFIXES)
+        if chosen.name != "jsonld"
+        else serialize(graph, format=chosen.rdf)
+    )
     response = Response(body, mimetype=chosen.media_type)
     response.headers["Vary"] = "Accept"
     return response

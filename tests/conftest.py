@@ -13,11 +13,18 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from pyoxigraph import DefaultGraph
+from pyoxigraph import Quad
+from pyoxigraph import RdfFormat
+from pyoxigraph import Triple
+from pyoxigraph import serialize
+from rdflib import Graph
 
 from loader import pipeline
 from loader.settings import PROJECT_DIR
@@ -96,7 +103,9 @@ def attest_command() -> list[str]:
     return [sys.executable, "-m", "server.cli"]
 
 
-def run_attest(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run_attest(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     """Run ``attest ARGS`` as a real subprocess and capture its output."""
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
     full_env = {**inherited, **(env or {})}
@@ -162,7 +171,16 @@ def start_server(
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [*attest_command(), "--data-dir", str(data_dir), "--port", str(port), *options, "serve", *serve_options],
+            [
+                *attest_command(),
+                "--data-dir",
+                str(data_dir),
+                "--port",
+                str(port),
+                *options,
+                "serve",
+                *serve_options,
+            ],
             stdout=out,
             stderr=subprocess.STDOUT,
             cwd=PROJECT_DIR,
@@ -188,19 +206,14 @@ def http(live_server: Server) -> Iterator[httpx.Client]:
         yield client
 
 
-def graphs_of(quads: object) -> dict[str, "Graph"]:
+def graphs_of(quads: Iterable[Quad]) -> dict[str, Graph]:
     """Group quads (pyoxigraph) into rdflib Graphs by graph name ('' for the default graph).
 
     rdflib's Dataset parser warns about its own deprecated API, so tests build
     plain Graphs per named graph instead.
     """
-    from pyoxigraph import DefaultGraph
-    from pyoxigraph import RdfFormat
-    from pyoxigraph import serialize
-    from rdflib import Graph
-
-    grouped: dict[str, list[object]] = {}
-    for quad in quads:  # type: ignore[attr-defined]
+    grouped: dict[str, list[Triple]] = {}
+    for quad in quads:
         name = "" if isinstance(quad.graph_name, DefaultGraph) else quad.graph_name.value
         grouped.setdefault(name, []).append(quad.triple)
     return {

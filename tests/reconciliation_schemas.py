@@ -16,7 +16,10 @@ TYPE: dict[str, Any] = {
     "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
 }
 TEMPLATE = {"type": "string", "pattern": r".*\{\{id\}\}.*"}
-SERVICE = {"type": "object", "properties": {"service_url": {"type": "string"}, "service_path": {"type": "string"}}}
+SERVICE = {
+    "type": "object",
+    "properties": {"service_url": {"type": "string"}, "service_path": {"type": "string"}},
+}
 
 MANIFEST: dict[str, Any] = {
     "type": "object",
@@ -32,14 +35,30 @@ MANIFEST: dict[str, Any] = {
         "preview": {
             "type": "object",
             "required": ["url", "width", "height"],
-            "properties": {"url": TEMPLATE, "width": {"type": "integer"}, "height": {"type": "integer"}},
+            "properties": {
+                "url": TEMPLATE,
+                "width": {"type": "integer"},
+                "height": {"type": "integer"},
+            },
         },
         "defaultTypes": {"type": "array", "items": TYPE, "uniqueItems": True},
-        "suggest": {"type": "object", "properties": {"entity": SERVICE, "property": SERVICE, "type": SERVICE}},
+        "suggest": {
+            "type": "object",
+            "properties": {"entity": SERVICE, "property": SERVICE, "type": SERVICE},
+        },
     },
 }
 
-_TYPE_REF = {"oneOf": [{"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}, "name": {"type": "string"}}}, {"type": "string"}]}
+_TYPE_REF = {
+    "oneOf": [
+        {
+            "type": "object",
+            "required": ["id"],
+            "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
+        },
+        {"type": "string"},
+    ]
+}
 
 QUERY_BATCH: dict[str, Any] = {
     "type": "object",
@@ -52,11 +71,18 @@ QUERY_BATCH: dict[str, Any] = {
             "limit": {"type": "number"},
             "properties": {
                 "type": "array",
-                "items": {"type": "object", "required": ["pid", "v"], "properties": {"pid": {"type": "string"}}},
+                "items": {
+                    "type": "object",
+                    "required": ["pid", "v"],
+                    "properties": {"pid": {"type": "string"}},
+                },
             },
             "type_strict": {"enum": ["any", "should", "all"]},
         },
-        "anyOf": [{"required": ["query"]}, {"required": ["properties"], "properties": {"properties": {"minItems": 1}}}],
+        "anyOf": [
+            {"required": ["query"]},
+            {"required": ["properties"], "properties": {"properties": {"minItems": 1}}},
+        ],
     },
 }
 
@@ -82,7 +108,10 @@ RESULT_BATCH: dict[str, Any] = {
                             "type": "array",
                             "items": {
                                 "type": "object",
-                                "properties": {"id": {"type": "string"}, "value": {"oneOf": [{"type": "boolean"}, {"type": "number"}]}},
+                                "properties": {
+                                    "id": {"type": "string"},
+                                    "value": {"oneOf": [{"type": "boolean"}, {"type": "number"}]},
+                                },
                             },
                         },
                     },
@@ -111,14 +140,26 @@ SUGGEST_ENTITIES: dict[str, Any] = {
         }
     },
 }
-SUGGEST_TYPES: dict[str, Any] = {"type": "object", "required": ["result"], "properties": {"result": {"type": "array", "items": TYPE}}}
+SUGGEST_TYPES: dict[str, Any] = {
+    "type": "object",
+    "required": ["result"],
+    "properties": {"result": {"type": "array", "items": TYPE}},
+}
 SUGGEST_PROPERTIES: dict[str, Any] = {
     "type": "object",
     "required": ["result"],
     "properties": {
         "result": {
             "type": "array",
-            "items": {"type": "object", "required": ["id", "name"], "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "description": {"type": "string"}}},
+            "items": {
+                "type": "object",
+                "required": ["id", "name"],
+                "properties": {
+                    "id": {"type": "string"},
+                    "name": {"type": "string"},
+                    "description": {"type": "string"},
+                },
+            },
         }
     },
 }

@@ -12,7 +12,9 @@ ENTITY = "https://w3id.org/attest/entity/"
 AT = "https://w3id.org/attest/ontology#"
 
 
-def _expected_holders(prepared: pipeline.Prepared, triple: tuple[str, str, str]) -> tuple[set[str], set[str]]:
+def _expected_holders(
+    prepared: pipeline.Prepared, triple: tuple[str, str, str]
+) -> tuple[set[str], set[str]]:
     """Assertions whose curated claim holds *triple*, and those where inference gives it."""
     corpus = prepared.corpus
     curated, inferred = set(), set()
@@ -23,7 +25,7 @@ def _expected_holders(prepared: pipeline.Prepared, triple: tuple[str, str, str])
         for s, _, o in claim:
             for node in (s, o):
                 if isinstance(node, str) and node.startswith(ENTITY):
-                    known[node] = corpus.entity_types[node[len(ENTITY):]]
+                    known[node] = corpus.entity_types[node[len(ENTITY) :]]
         if any(i.triple == triple for i in infer.infer_claim(corpus.schema, claim, known)):
             inferred.add(assertion_id)
     return curated, inferred
@@ -32,7 +34,9 @@ def _expected_holders(prepared: pipeline.Prepared, triple: tuple[str, str, str])
 def _all_pages(http: httpx.Client, params: dict[str, str]) -> list[dict]:
     results, page = [], 1
     while True:
-        body = http.get("/api/provenance", params={**params, "page": str(page), "per_page": "7"}).json()
+        body = http.get(
+            "/api/provenance", params={**params, "page": str(page), "per_page": "7"}
+        ).json()
         assert body["ok"] is True
         results += body["results"]
         if body["next"] is None:
@@ -40,8 +44,12 @@ def _all_pages(http: httpx.Client, params: dict[str, str]) -> list[dict]:
         page += 1
 
 
-def test_provenance_of_us_created_daesh_lists_every_source(http: httpx.Client, seed_prepared: pipeline.Prepared) -> None:
-    curated, inferred = _expected_holders(seed_prepared, (ENTITY + "united-states", AT + "created", ENTITY + "isis"))
+def test_provenance_of_us_created_daesh_lists_every_source(
+    http: httpx.Client, seed_prepared: pipeline.Prepared
+) -> None:
+    curated, inferred = _expected_holders(
+        seed_prepared, (ENTITY + "united-states", AT + "created", ENTITY + "isis")
+    )
     assert len(curated) >= 5, "several sources make this claim in different words"
     results = _all_pages(http, {"subject": "US", "predicate": "created", "object": "Daesh"})
     got_curated = {r["assertion"]["id"] for r in results if not r["inferred"]}
@@ -70,7 +78,9 @@ def test_provenance_accepts_iris_prefixed_names_and_labels(http: httpx.Client) -
 
 
 def test_provenance_inferred_triples_show_their_curated_premises(http: httpx.Client) -> None:
-    body = http.get("/api/provenance", params={"predicate": "founded by", "object": "United States"}).json()
+    body = http.get(
+        "/api/provenance", params={"predicate": "founded by", "object": "United States"}
+    ).json()
     inferred = [r for r in body["results"] if r["inferred"]]
     assert inferred
     for result in inferred:
@@ -80,17 +90,30 @@ def test_provenance_inferred_triples_show_their_curated_premises(http: httpx.Cli
         assert premise in result["assertion"]["claims"]
 
 
-def test_provenance_entry_has_speaker_chain_document_quote_and_context(http: httpx.Client, seed_prepared: pipeline.Prepared) -> None:
-    body = http.get("/api/provenance", params={"subject": "Iran", "predicate": "armed", "object": "kurdistan-regional-government"}).json()
-    entry = next(r for r in body["results"] if r["assertion"]["speaker"]["id"] == "mohammad-haj-mahmoud")
+def test_provenance_entry_has_speaker_chain_document_quote_and_context(
+    http: httpx.Client, seed_prepared: pipeline.Prepared
+) -> None:
+    body = http.get(
+        "/api/provenance",
+        params={"subject": "Iran", "predicate": "armed", "object": "kurdistan-regional-government"},
+    ).json()
+    entry = next(
+        r for r in body["results"] if r["assertion"]["speaker"]["id"] == "mohammad-haj-mahmoud"
+    )
     assertion = entry["assertion"]
     seed = seed_prepared.corpus.assertions[assertion["id"]]
-    assert [step["reporter"]["id"] for step in assertion["reporting_chain"]] == [s.reporter for s in seed.via]
-    assert [step["index"] for step in assertion["reporting_chain"]] == list(range(1, len(seed.via) + 1))
+    assert [step["reporter"]["id"] for step in assertion["reporting_chain"]] == [
+        s.reporter for s in seed.via
+    ]
+    assert [step["index"] for step in assertion["reporting_chain"]] == list(
+        range(1, len(seed.via) + 1)
+    )
     text = seed_prepared.corpus.texts[seed.stated_in]
     quote = assertion["quote"]
     assert text[quote["start"] : quote["end"]] == quote["exact"]
-    assert text[: quote["start"]].endswith(quote["prefix"]) and text[quote["end"] :].startswith(quote["suffix"])
+    assert text[: quote["start"]].endswith(quote["prefix"]) and text[quote["end"] :].startswith(
+        quote["suffix"]
+    )
     assert assertion["document"]["title"] and "publisher" in assertion["document"]
 
 
@@ -104,7 +127,9 @@ def test_provenance_entry_has_speaker_chain_document_quote_and_context(http: htt
         ({"per_page": "many"}, "'per_page' must be a whole number"),
     ],
 )
-def test_provenance_mistakes_are_400_with_a_message(http: httpx.Client, params: dict[str, str], message: str) -> None:
+def test_provenance_mistakes_are_400_with_a_message(
+    http: httpx.Client, params: dict[str, str], message: str
+) -> None:
     response = http.get("/api/provenance", params=params)
     assert response.status_code == 400
     body = response.json()
@@ -112,14 +137,18 @@ def test_provenance_mistakes_are_400_with_a_message(http: httpx.Client, params: 
     assert message in body["error"]
 
 
-def test_entity_names_types_wikidata_and_claims(http: httpx.Client, seed_prepared: pipeline.Prepared) -> None:
+def test_entity_names_types_wikidata_and_claims(
+    http: httpx.Client, seed_prepared: pipeline.Prepared
+) -> None:
     body = http.get("/api/entities/masoud-barzani").json()
     seed = seed_prepared.corpus.entities["masoud-barzani"]
     assert body["label"] == seed.label and body["aliases"] == sorted(seed.aliases)
     assert body["types"] == ["Person"]
     assert body["wikidata"] == "http://www.wikidata.org/entity/Q315927"
     made = {s["id"] for g in body["claims_made"] for c in g["claims"] for s in c["sources"]}
-    expected = {a.id for a in seed_prepared.corpus.assertions.values() if a.speaker == "masoud-barzani"}
+    expected = {
+        a.id for a in seed_prepared.corpus.assertions.values() if a.speaker == "masoud-barzani"
+    }
     assert made == expected
     about = {(g["relation"]["iri"], g["role"]) for g in body["claims_about"]}
     assert (AT + "positionHeld", "subject") in about or about
@@ -135,14 +164,25 @@ def test_entity_claims_about_include_both_directions_with_sources(http: httpx.Cl
     assert len(us["sources"]) >= 5 and {s["stance"] for s in us["sources"]} == {"affirms", "denies"}
 
 
-def test_document_has_text_metadata_parts_and_every_assertion_span(http: httpx.Client, seed_prepared: pipeline.Prepared) -> None:
+def test_document_has_text_metadata_parts_and_every_assertion_span(
+    http: httpx.Client, seed_prepared: pipeline.Prepared
+) -> None:
     corpus = seed_prepared.corpus
     body = http.get("/api/documents/khamenei-ir-2017-11-22-letters").json()
     assert body["publisher"]["id"] == "khamenei-ir" and body["issued"] == "2017-11-22"
-    assert {p["id"] for p in body["parts"]} == {"khamenei-reply-2017-11-21", "soleimani-letter-2017-11-21"}
+    assert {p["id"] for p in body["parts"]} == {
+        "khamenei-reply-2017-11-21",
+        "soleimani-letter-2017-11-21",
+    }
     expected = {
-        a.id for a in corpus.assertions.values()
-        if a.stated_in in {"khamenei-ir-2017-11-22-letters", "khamenei-reply-2017-11-21", "soleimani-letter-2017-11-21"}
+        a.id
+        for a in corpus.assertions.values()
+        if a.stated_in
+        in {
+            "khamenei-ir-2017-11-22-letters",
+            "khamenei-reply-2017-11-21",
+            "soleimani-letter-2017-11-21",
+        }
     }
     assert {a["id"] for a in body["assertions"]} == expected
     text = body["text"]
@@ -192,7 +232,9 @@ def test_assertion_in_full(http: httpx.Client, seed_prepared: pipeline.Prepared)
         ("al Muhandis", "abu-mahdi-al-muhandis"),
     ],
 )
-def test_search_tolerates_transliteration_case_and_diacritics(http: httpx.Client, query: str, expected: str) -> None:
+def test_search_tolerates_transliteration_case_and_diacritics(
+    http: httpx.Client, query: str, expected: str
+) -> None:
     body = http.get("/api/search", params={"q": query}).json()
     assert body["results"][0]["id"] == expected, [r["id"] for r in body["results"][:3]]
     scores = [r["score"] for r in body["results"]]
@@ -209,17 +251,31 @@ def test_search_by_type_and_mistakes(http: httpx.Client) -> None:
 def test_contested_claims_have_both_sides(http: httpx.Client) -> None:
     body = http.get("/api/contested").json()
     claim = next(
-        r for r in body["results"]
-        if r["claim"]["subject"]["iri"] == ENTITY + "united-states" and r["claim"]["predicate"]["iri"] == AT + "created"
+        r
+        for r in body["results"]
+        if r["claim"]["subject"]["iri"] == ENTITY + "united-states"
+        and r["claim"]["predicate"]["iri"] == AT + "created"
     )
     assert any(s["id"] == "an21-tasnim-us-created-isis" for s in claim["affirmed_by"])
     assert any(s["id"] == "an21-author-denies-us-created-isis" for s in claim["contested_by"])
     assert body["total"] == len(body["results"])
 
 
-@pytest.mark.parametrize("path", ["/api/entities/nobody", "/api/documents/nothing", "/api/assertions/none", "/api/entities/Not_A_Slug"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/entities/nobody",
+        "/api/documents/nothing",
+        "/api/assertions/none",
+        "/api/entities/Not_A_Slug",
+    ],
+)
 def test_unknown_ids_are_404_in_the_one_error_shape(http: httpx.Client, path: str) -> None:
     response = http.get(path)
     assert response.status_code == 404
     body = response.json()
-    assert set(body) == {"ok", "error", "errors", "status"} and body["ok"] is False and body["status"] == 404
+    assert (
+        set(body) == {"ok", "error", "errors", "status"}
+        and body["ok"] is False
+        and body["status"] == 404
+    )

@@ -17,9 +17,17 @@ from tests.conftest import graphs_of
 from tests.conftest import run_attest
 
 COMMANDS = [
-    ["--help"], ["load", "--help"], ["validate", "--help"], ["coverage", "--help"], ["export", "--help"],
-    ["stats", "--help"], ["query", "--help"], ["serve", "--help"], ["wikidata", "--help"],
-    ["wikidata", "refresh", "--help"], ["link", "--help"],
+    ["--help"],
+    ["load", "--help"],
+    ["validate", "--help"],
+    ["coverage", "--help"],
+    ["export", "--help"],
+    ["stats", "--help"],
+    ["query", "--help"],
+    ["serve", "--help"],
+    ["wikidata", "--help"],
+    ["wikidata", "refresh", "--help"],
+    ["link", "--help"],
 ]
 
 
@@ -30,7 +38,9 @@ def test_every_command_has_help(args: list[str]) -> None:
 
 
 def test_load_shows_progress_and_a_summary(settings: Settings) -> None:
-    result = run_attest("--seeds-dir", str(settings.seeds_dir), "--data-dir", str(settings.data_dir), "load")
+    result = run_attest(
+        "--seeds-dir", str(settings.seeds_dir), "--data-dir", str(settings.data_dir), "load"
+    )
     assert result.returncode == 0, result.stderr
     assert "built 5/5 assertions" in result.stderr
     assert result.stdout.startswith("loaded 5 assertions, 2 documents and 8 entities: ")
@@ -39,18 +49,29 @@ def test_load_shows_progress_and_a_summary(settings: Settings) -> None:
 
 @pytest.mark.parametrize(
     ("fmt", "rdf_format", "graphs"),
-    [("trig", RdfFormat.TRIG, True), ("nquads", RdfFormat.N_QUADS, True), ("jsonld", RdfFormat.JSON_LD, True),
-     ("turtle", RdfFormat.TURTLE, False), ("ntriples", RdfFormat.N_TRIPLES, False)],
+    [
+        ("trig", RdfFormat.TRIG, True),
+        ("nquads", RdfFormat.N_QUADS, True),
+        ("jsonld", RdfFormat.JSON_LD, True),
+        ("turtle", RdfFormat.TURTLE, False),
+        ("ntriples", RdfFormat.N_TRIPLES, False),
+    ],
 )
-def test_export_formats(seed_settings: Settings, tmp_path: Path, fmt: str, rdf_format: RdfFormat, graphs: bool) -> None:
+def test_export_formats(
+    seed_settings: Settings, tmp_path: Path, fmt: str, rdf_format: RdfFormat, graphs: bool
+) -> None:
     target = tmp_path / f"kg.{fmt}"
-    result = run_attest("--data-dir", str(seed_settings.data_dir), "export", "--format", fmt, "-o", str(target))
+    result = run_attest(
+        "--data-dir", str(seed_settings.data_dir), "export", "--format", fmt, "-o", str(target)
+    )
     assert result.returncode == 0, result.stderr
     exported = graphs_of(parse(path=str(target), format=rdf_format))
     with open_store(seed_settings) as store:
         stored = graphs_of(store.quads())
     if graphs:
-        assert {name: len(g) for name, g in exported.items()} == {name: len(g) for name, g in stored.items()}
+        assert {name: len(g) for name, g in exported.items()} == {
+            name: len(g) for name, g in stored.items()
+        }
     else:
         assert set(exported) == {""} and len(exported[""]) == len(stored[""])
 
@@ -60,11 +81,17 @@ def test_stats_and_report_by_document(seed_settings: Settings) -> None:
     numbers = json.loads(plain.stdout)
     assert numbers["assertions"] == 337 and numbers["documents"] == 15
     assert numbers["  inferred, per assertion"] > 0 and numbers["  curated claim triples"] > 337
-    report = run_attest("--data-dir", str(seed_settings.data_dir), "stats", "--by-document", "--format", "json")
+    report = run_attest(
+        "--data-dir", str(seed_settings.data_dir), "stats", "--by-document", "--format", "json"
+    )
     rows = json.loads(report.stdout)
     assert len(rows) == 5 and sum(row["assertions"] for row in rows) == 337
     analysis = next(row for row in rows if row["title"].startswith("Iran claims"))
-    assert analysis["disputes"] >= 1 and analysis["corroborates"] >= 1 and analysis["hedged_assertions"] >= 3
+    assert (
+        analysis["disputes"] >= 1
+        and analysis["corroborates"] >= 1
+        and analysis["hedged_assertions"] >= 3
+    )
     table = run_attest("--data-dir", str(seed_settings.data_dir), "stats", "--by-document").stdout
     assert "speakers" in table.splitlines()[0] and "Second Martyrdom Anniversary" in table
 
@@ -73,21 +100,38 @@ def test_query_prints_a_table_or_the_format_asked(seed_settings: Settings, tmp_p
     query = "PREFIX at: <https://w3id.org/attest/ontology#> SELECT ?a WHERE { ?a at:assertedBy <https://w3id.org/attest/entity/masoud-barzani> } ORDER BY ?a"
     table = run_attest("--data-dir", str(seed_settings.data_dir), "query", query)
     assert table.returncode == 0 and table.stdout.rstrip().endswith("(5 rows)")
-    as_csv = run_attest("--data-dir", str(seed_settings.data_dir), "query", query, "--format", "csv").stdout
+    as_csv = run_attest(
+        "--data-dir", str(seed_settings.data_dir), "query", query, "--format", "csv"
+    ).stdout
     assert len(list(csv.DictReader(io.StringIO(as_csv)))) == 5
     file = tmp_path / "q.rq"
     file.write_text(query, encoding="utf-8")
-    as_json = json.loads(run_attest("--data-dir", str(seed_settings.data_dir), "query", f"@{file}", "--format", "json").stdout)
+    as_json = json.loads(
+        run_attest(
+            "--data-dir", str(seed_settings.data_dir), "query", f"@{file}", "--format", "json"
+        ).stdout
+    )
     assert len(as_json["results"]["bindings"]) == 5
-    union = run_attest("--data-dir", str(seed_settings.data_dir), "query", "--union",
-                       "ASK { <https://w3id.org/attest/entity/united-states> <https://w3id.org/attest/ontology#created> ?o }")
+    union = run_attest(
+        "--data-dir",
+        str(seed_settings.data_dir),
+        "query",
+        "--union",
+        "ASK { <https://w3id.org/attest/entity/united-states> <https://w3id.org/attest/ontology#created> ?o }",
+    )
     assert union.stdout.strip() == "yes"
 
 
 def test_query_mistakes_are_clear(seed_settings: Settings) -> None:
     bad = run_attest("--data-dir", str(seed_settings.data_dir), "query", "SELECT * WHERE {")
-    assert bad.returncode == 1 and "SPARQL syntax error" in bad.stderr and "Traceback" not in bad.stderr
-    wrong = run_attest("--data-dir", str(seed_settings.data_dir), "query", "ASK {}", "--format", "turtle")
+    assert (
+        bad.returncode == 1
+        and "SPARQL syntax error" in bad.stderr
+        and "Traceback" not in bad.stderr
+    )
+    wrong = run_attest(
+        "--data-dir", str(seed_settings.data_dir), "query", "ASK {}", "--format", "turtle"
+    )
     assert wrong.returncode == 2 and "an ASK answer cannot be written as turtle" in wrong.stderr
 
 
@@ -107,7 +151,9 @@ def test_bad_usage_exits_2_with_a_message(args: list[str], message: str) -> None
 
 
 def test_environment_settings_are_read(seed_settings: Settings) -> None:
-    result = run_attest("stats", "--format", "json", env={"ATTEST_DATA_DIR": str(seed_settings.data_dir)})
+    result = run_attest(
+        "stats", "--format", "json", env={"ATTEST_DATA_DIR": str(seed_settings.data_dir)}
+    )
     assert json.loads(result.stdout)["assertions"] == 337
 
 
@@ -118,4 +164,7 @@ def test_stats_without_a_store_says_how_to_build_it(tmp_path: Path) -> None:
 
 def test_coverage_command_on_the_seeds() -> None:
     result = run_attest("coverage")
-    assert result.returncode == 0 and "every sentence naming an entity is covered in 5 document(s)" in result.stdout
+    assert (
+        result.returncode == 0
+        and "every sentence naming an entity is covered in 5 document(s)" in result.stdout
+    )

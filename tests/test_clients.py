@@ -22,7 +22,9 @@ def test_sparqlwrapper_select_ask_and_construct(live_server: Server) -> None:
     rows = client.queryAndConvert()["results"]["bindings"]  # type: ignore[index]
     assert len(rows) == 5
 
-    client.setQuery(f"ASK {{ GRAPH ?g {{ <{ENTITY}united-states> <{AT}created> <{ENTITY}isis> }} }}")
+    client.setQuery(
+        f"ASK {{ GRAPH ?g {{ <{ENTITY}united-states> <{AT}created> <{ENTITY}isis> }} }}"
+    )
     assert client.queryAndConvert()["boolean"] is True  # type: ignore[index]
 
     client.setQuery(f"CONSTRUCT {{ <{ENTITY}isis> ?p ?o }} WHERE {{ <{ENTITY}isis> ?p ?o }}")
@@ -35,14 +37,18 @@ def test_sparqlwrapper_select_ask_and_construct(live_server: Server) -> None:
 def test_rdflib_sparqlstore_reads_default_and_named_graphs(live_server: Server) -> None:
     store = SPARQLStore(live_server.url("/sparql"), returnFormat="json")
     graph = Graph(store=store)
-    labels = list(graph.objects(URIRef(ENTITY + "isis"), URIRef("http://www.w3.org/2000/01/rdf-schema#label")))
+    labels = list(
+        graph.objects(URIRef(ENTITY + "isis"), URIRef("http://www.w3.org/2000/01/rdf-schema#label"))
+    )
     assert [str(label) for label in labels] == ["Islamic State (ISIS)"]
     rows = list(graph.query(f"SELECT (COUNT(?a) AS ?n) WHERE {{ ?a a <{AT}Assertion> }}"))
     assert int(rows[0][0]) == 337  # type: ignore[index]
     # Named graphs are reached with GRAPH in the query (rdflib's Dataset over a
     # SPARQLStore trips rdflib's own deprecation warnings).
     claims = list(
-        graph.query(f"SELECT ?g WHERE {{ GRAPH ?g {{ <{ENTITY}qassem-soleimani> <{AT}persuaded> <{ENTITY}vladimir-putin> }} }}")
+        graph.query(
+            f"SELECT ?g WHERE {{ GRAPH ?g {{ <{ENTITY}qassem-soleimani> <{AT}persuaded> <{ENTITY}vladimir-putin> }} }}"
+        )
     )
     assert len(claims) >= 3, "several sources say Soleimani persuaded Putin"
     store.close()

@@ -34,17 +34,25 @@ def test_every_document_has_many_assertions(seed_prepared: pipeline.Prepared) ->
     assert len(corpus.assertions) >= 300
 
 
-def test_the_hard_cases_are_curated_as_the_issue_describes(seed_prepared: pipeline.Prepared) -> None:
+def test_the_hard_cases_are_curated_as_the_issue_describes(
+    seed_prepared: pipeline.Prepared,
+) -> None:
     corpus = seed_prepared.corpus
     assertions = corpus.assertions.values()
     # Letters reproduced on the Khamenei.ir page are documents of their own, by their writers.
     assert corpus.documents["soleimani-letter-2017-11-21"].author == "qassem-soleimani"
     assert corpus.documents["khamenei-reply-2017-11-21"].author == "ali-khamenei"
-    assert {a.speaker for a in assertions if a.stated_in == "soleimani-letter-2017-11-21"} == {"qassem-soleimani"}
-    assert {a.speaker for a in assertions if a.stated_in == "khamenei-reply-2017-11-21"} == {"ali-khamenei"}
+    assert {a.speaker for a in assertions if a.stated_in == "soleimani-letter-2017-11-21"} == {
+        "qassem-soleimani"
+    }
+    assert {a.speaker for a in assertions if a.stated_in == "khamenei-reply-2017-11-21"} == {
+        "ali-khamenei"
+    }
     # Text 003's full chain: the author reports Tasnim reporting Haj Mahmoud.
     mahmoud = [a for a in assertions if a.speaker == "mohammad-haj-mahmoud"]
-    assert mahmoud and all([s.reporter for s in a.via] == ["unnamed-author-003", "tasnim-news-agency"] for a in mahmoud)
+    assert mahmoud and all(
+        [s.reporter for s in a.via] == ["unnamed-author-003", "tasnim-news-agency"] for a in mahmoud
+    )
     deepest = max(len(a.via) for a in assertions)
     assert deepest >= 3
     # Disputes and corroborations in 003's own voice.
@@ -53,25 +61,44 @@ def test_the_hard_cases_are_curated_as_the_issue_describes(seed_prepared: pipeli
     assert any(a.corroborates for a in author)
     # Hedges lower certainty; tweets are attributed to their account.
     assert {a.hedge for a in assertions if a.hedge} >= {"reportedly", "apparently", "supposedly"}
-    tweets = [d.id for d in corpus.documents.values() if d.kind == "Post" and d.author == "press-tv"]
+    tweets = [
+        d.id for d in corpus.documents.values() if d.kind == "Post" and d.author == "press-tv"
+    ]
     assert len(tweets) == 3
     # The same claim in different words shares one triple.
-    us_created = [a for a in assertions if any(c.subject == "united-states" and c.relation == "created" and c.object == "isis" for c in a.claims)]
+    us_created = [
+        a
+        for a in assertions
+        if any(
+            c.subject == "united-states" and c.relation == "created" and c.object == "isis"
+            for c in a.claims
+        )
+    ]
     assert len({a.stated_in for a in us_created}) >= 4
-    persuaded = [a for a in assertions if any(c.relation == "persuaded" and c.object == "vladimir-putin" for c in a.claims)]
+    persuaded = [
+        a
+        for a in assertions
+        if any(c.relation == "persuaded" and c.object == "vladimir-putin" for c in a.claims)
+    ]
     assert len({a.where.file for a in persuaded}) >= 3
 
 
-def test_coverage_check_catches_a_missing_assertion(settings: Settings, fixture_seeds: Path) -> None:
+def test_coverage_check_catches_a_missing_assertion(
+    settings: Settings, fixture_seeds: Path
+) -> None:
     corpus = pipeline.prepare(settings).corpus
     before = {s.text for s in coverage.uncovered(corpus, "fixture-page")}
     page = fixture_seeds / "documents" / "page.yaml"
     text = page.read_text()
     start = text.index("  - id: bob-council-armed-guild")
     end = text.index("  - id: council-denies-arming")
-    page.write_text(text[:start] + text[end:].replace("    disputes: [bob-council-armed-guild]\n", ""))
+    page.write_text(
+        text[:start] + text[end:].replace("    disputes: [bob-council-armed-guild]\n", "")
+    )
     after = {s.text for s in coverage.uncovered(pipeline.prepare(settings).corpus, "fixture-page")}
-    assert after - before == {"Bob Example reportedly said that the Town Council armed the Harbour Guild."}
+    assert after - before == {
+        "Bob Example reportedly said that the Town Council armed the Harbour Guild."
+    }
 
 
 def test_sentences_split_at_ends_and_lines_but_not_abbreviations() -> None:

@@ -45,8 +45,14 @@ def _commands(group: click.Group, prefix: str = "attest") -> list[str]:
 
 def test_readme_starts_with_the_two_setup_commands() -> None:
     first, second = _blocks("sh")[:2]
-    assert first.strip() == "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/attest serve"
-    assert second.strip() == "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/pytest"
+    assert (
+        first.strip()
+        == "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/attest serve"
+    )
+    assert (
+        second.strip()
+        == "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/pytest"
+    )
     ci = (PROJECT_DIR / ".ci" / "run").read_text(encoding="utf-8")
     assert second.strip() in ci
 
@@ -64,7 +70,9 @@ def test_every_command_is_in_the_readme_with_help(command: str) -> None:
 
 @pytest.mark.parametrize("setting", SETTINGS, ids=[s.name for s in SETTINGS])
 def test_every_setting_is_documented(setting: object) -> None:
-    row = next((line for line in README.splitlines() if line.startswith(f"| {setting.name} |")), None)  # type: ignore[attr-defined]
+    row = next(
+        (line for line in README.splitlines() if line.startswith(f"| {setting.name} |")), None
+    )  # type: ignore[attr-defined]
     assert row is not None, f"{setting.name} is missing from the README's settings table"  # type: ignore[attr-defined]
     assert f"`{setting.option}`" in row and f"`{setting.env}`" in row  # type: ignore[attr-defined]
     assert setting.help  # type: ignore[attr-defined]
@@ -95,7 +103,11 @@ def test_example_questions_in_the_readme_are_the_served_ones() -> None:
 def test_readme_yaml_example_is_the_curated_assertion() -> None:
     [block] = _blocks("yaml")
     shown = yaml.safe_load(block)[0]
-    curated = yaml.safe_load((PROJECT_DIR / "seeds" / "documents" / "001-presstv-40-days.yaml").read_text(encoding="utf-8"))
+    curated = yaml.safe_load(
+        (PROJECT_DIR / "seeds" / "documents" / "001-presstv-40-days.yaml").read_text(
+            encoding="utf-8"
+        )
+    )
     stored = next(a for a in curated["assertions"] if a["id"] == shown["id"])
     assert {k: stored[k] for k in shown} == shown
 
@@ -106,17 +118,24 @@ def test_readme_trig_example_is_in_the_store(seed_settings: Settings) -> None:
     assert len(quads) > 30
     with open_store(seed_settings) as store:
         stored = set(store.quads())
-    missing = [q for q in quads if Quad(q.subject, q.predicate, q.object, q.graph_name) not in stored]
+    missing = [
+        q for q in quads if Quad(q.subject, q.predicate, q.object, q.graph_name) not in stored
+    ]
     assert not missing, missing[:3]
 
 
 def test_readme_counts_match_the_corpus(seed_settings: Settings) -> None:
     with open_store(seed_settings) as store:
+
         def count(query: str) -> int:
             return int(next(iter(store.query(query)))[0].value)  # type: ignore[index, call-overload]
 
-        assertions = count("SELECT (COUNT(?a) AS ?n) WHERE { ?a a <https://w3id.org/attest/ontology#Assertion> }")
-        linked = count("SELECT (COUNT(?e) AS ?n) WHERE { ?e <https://w3id.org/attest/ontology#wikidataItem> ?i }")
+        assertions = count(
+            "SELECT (COUNT(?a) AS ?n) WHERE { ?a a <https://w3id.org/attest/ontology#Assertion> }"
+        )
+        linked = count(
+            "SELECT (COUNT(?e) AS ?n) WHERE { ?e <https://w3id.org/attest/ontology#wikidataItem> ?i }"
+        )
     entities = len([e for e in loader.pipeline.prepare(seed_settings).corpus.entities])
     assert f"{assertions} assertions over {entities} entities" in README
     assert f"{linked} of the {entities} entities are linked" in README
@@ -156,8 +175,19 @@ def _curl_requests() -> list[tuple[str, str, dict[str, str], dict[str, str], byt
 CURLS = _curl_requests()
 
 
-@pytest.mark.parametrize(("method", "url", "headers", "form", "body"), CURLS, ids=[c[1].split("5000")[1][:60] for c in CURLS])
-def test_every_readme_curl_works(live_server: Server, method: str, url: str, headers: dict[str, str], form: dict[str, str], body: bytes | None) -> None:
+@pytest.mark.parametrize(
+    ("method", "url", "headers", "form", "body"),
+    CURLS,
+    ids=[c[1].split("5000")[1][:60] for c in CURLS],
+)
+def test_every_readme_curl_works(
+    live_server: Server,
+    method: str,
+    url: str,
+    headers: dict[str, str],
+    form: dict[str, str],
+    body: bytes | None,
+) -> None:
     target = url.replace("http://127.0.0.1:5000", live_server.base)
     if body is not None:
         response = httpx.request(method, target, headers=headers, content=body, timeout=60)
@@ -184,4 +214,6 @@ def test_seeds_readme_worked_examples_are_the_curated_entries(seed_settings: Set
     for item in shown:
         assert item["id"] in corpus.assertions
         stored = curated[item["id"]]
-        assert {k: " ".join(str(stored[k]).split()) for k in item} == {k: " ".join(str(v).split()) for k, v in item.items()}
+        assert {k: " ".join(str(stored[k]).split()) for k in item} == {
+            k: " ".join(str(v).split()) for k, v in item.items()
+        }

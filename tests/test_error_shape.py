@@ -25,7 +25,9 @@ from server import create_app
         ("GET", "/entity/isis?format=png", 406),
     ],
 )
-def test_errors_share_one_json_shape(http: httpx.Client, method: str, path: str, status: int) -> None:
+def test_errors_share_one_json_shape(
+    http: httpx.Client, method: str, path: str, status: int
+) -> None:
     response = http.request(method, path, headers={"Accept": "application/json"})
     assert response.status_code == status
     body = response.json()
@@ -55,7 +57,9 @@ def app(settings: Settings) -> Iterator[Flask]:
     flask_app.extensions["attest"].close()
 
 
-def test_unexpected_errors_are_a_plain_500_and_logged(app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+def test_unexpected_errors_are_a_plain_500_and_logged(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
     response = app.test_client().get("/boom", headers={"Accept": "application/json"})
     assert response.status_code == 500
     assert response.get_json() == {

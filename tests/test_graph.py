@@ -25,7 +25,10 @@ def _ask(settings: Settings, query: str) -> bool:
 
 
 def test_no_blank_nodes_anywhere(seed_settings: Settings) -> None:
-    assert not _ask(seed_settings, "ASK { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } FILTER (isBlank(?s) || isBlank(?o)) }")
+    assert not _ask(
+        seed_settings,
+        "ASK { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } FILTER (isBlank(?s) || isBlank(?o)) }",
+    )
 
 
 def test_default_graph_holds_no_claim_triples(seed_settings: Settings) -> None:
@@ -44,8 +47,13 @@ def test_every_quote_is_the_text_at_its_offsets(seed_settings: Settings) -> None
     )
 
 
-def test_every_assertion_has_one_speaker_document_and_a_non_empty_claim(seed_settings: Settings) -> None:
-    assert not _ask(seed_settings, "ASK { ?a a at:Assertion FILTER NOT EXISTS { ?a at:assertedBy ?s ; at:statedIn ?d ; at:claim ?c . GRAPH ?c { ?x ?y ?z } } }")
+def test_every_assertion_has_one_speaker_document_and_a_non_empty_claim(
+    seed_settings: Settings,
+) -> None:
+    assert not _ask(
+        seed_settings,
+        "ASK { ?a a at:Assertion FILTER NOT EXISTS { ?a at:assertedBy ?s ; at:statedIn ?d ; at:claim ?c . GRAPH ?c { ?x ?y ?z } } }",
+    )
     assert not _ask(seed_settings, "ASK { ?a at:assertedBy ?s1 , ?s2 FILTER (?s1 != ?s2) }")
 
 
@@ -59,5 +67,7 @@ def test_shacl_catches_offsets_that_do_not_fit(seed_prepared: pipeline.Prepared)
     start = next(graph.objects(position, OA.start))
     graph.set((position, OA.start, Literal(int(start) + 1)))
     problems = shacl_problems(graph, seed_prepared.shapes, seed_prepared.corpus)
-    assert any("must fit the source text and cover exactly the quote" in p.message for p in problems)
+    assert any(
+        "must fit the source text and cover exactly the quote" in p.message for p in problems
+    )
     assert all(p.file.startswith("documents/") for p in problems), "mapped back to the seed file"

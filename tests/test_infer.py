@@ -41,7 +41,9 @@ def _owner(triple: Triple) -> set[int]:
     return {int(str(t).rsplit(SEP, 1)[1]) for t in triple if SEP in str(t)}
 
 
-def _reference_and_ours(prepared: pipeline.Prepared) -> tuple[dict[int, set[Triple]], dict[int, set[Triple]]]:
+def _reference_and_ours(
+    prepared: pipeline.Prepared,
+) -> tuple[dict[int, set[Triple]], dict[int, set[Triple]]]:
     """owlrl's per-assertion consequences and ours, in comparable (renamed) form.
 
     owlrl runs once over every claim at once, each assertion's entities renamed
@@ -54,11 +56,15 @@ def _reference_and_ours(prepared: pipeline.Prepared) -> tuple[dict[int, set[Trip
     closed = infer.close_ontology(prepared.ontology)
     claims, catalogue = Graph(), Graph()
     ours: dict[int, set[Triple]] = {}
-    for index, (assertion_id, claim) in enumerate(corpus.claims.items()):
+    for index, claim in enumerate(corpus.claims.values()):
         known = {}
         for subject, predicate, obj in claim:
             claims.add(
-                (_renamed(subject, index, entity_prefix), URIRef(predicate), _renamed(obj, index, entity_prefix))
+                (
+                    _renamed(subject, index, entity_prefix),
+                    URIRef(predicate),
+                    _renamed(obj, index, entity_prefix),
+                )
             )
             for node in (subject, obj):
                 if isinstance(node, str) and node.startswith(entity_prefix):
@@ -94,7 +100,9 @@ def test_per_assertion_inference_equals_owlrl_on_fixture(settings: Settings) -> 
     assert _check_equal(pipeline.prepare(settings)) > 0
 
 
-def test_per_assertion_inference_equals_owlrl_on_seed_corpus(seed_prepared: pipeline.Prepared) -> None:
+def test_per_assertion_inference_equals_owlrl_on_seed_corpus(
+    seed_prepared: pipeline.Prepared,
+) -> None:
     assert _check_equal(seed_prepared) > 100
 
 
@@ -152,7 +160,9 @@ def _select(settings: Settings, query: str) -> list[dict[str, str]]:
 PREFIXES = "PREFIX at: <https://w3id.org/attest/ontology#>\n"
 
 
-def test_inverse_stays_under_the_same_assertion_and_out_of_the_default_graph(seed_settings: Settings) -> None:
+def test_inverse_stays_under_the_same_assertion_and_out_of_the_default_graph(
+    seed_settings: Settings,
+) -> None:
     rows = _select(
         seed_settings,
         PREFIXES
@@ -165,7 +175,9 @@ def test_inverse_stays_under_the_same_assertion_and_out_of_the_default_graph(see
     assert rows, "some seed assertion claims that someone created a group"
     for row in rows:
         inverse = f"<{row['o']}> at:foundedBy <{row['s']}>"
-        assert not _ask(seed_settings, PREFIXES + f"ASK {{ {inverse} }}"), "inverse in default graph"
+        assert not _ask(seed_settings, PREFIXES + f"ASK {{ {inverse} }}"), (
+            "inverse in default graph"
+        )
         owners = _select(
             seed_settings,
             PREFIXES + f"SELECT ?g WHERE {{ GRAPH ?g {{ {inverse} }} }}",
@@ -177,7 +189,8 @@ def test_inverse_stays_under_the_same_assertion_and_out_of_the_default_graph(see
             claimant = graph[: -len("/inferred")]
             assert _ask(
                 seed_settings,
-                PREFIXES + f"ASK {{ <{claimant}> at:claim ?c . GRAPH ?c {{ <{row['s']}> at:created <{row['o']}> }} }}",
+                PREFIXES
+                + f"ASK {{ <{claimant}> at:claim ?c . GRAPH ?c {{ <{row['s']}> at:created <{row['o']}> }} }}",
             )
 
 
@@ -215,12 +228,14 @@ def test_closure_adds_no_triple_about_a_wikidata_item(seed_settings: Settings) -
 
 
 @pytest.mark.parametrize("graph", ["default", "inferred"])
-def test_no_claim_relation_is_used_outside_claim_and_inferred_graphs(seed_settings: Settings, graph: str) -> None:
+def test_no_claim_relation_is_used_outside_claim_and_inferred_graphs(
+    seed_settings: Settings, graph: str
+) -> None:
     if graph == "default":
         query = PREFIXES + "ASK { ?s ?p ?o . ?p a at:ClaimRelation }"
     else:
         query = PREFIXES + (
-            'ASK { ?p a at:ClaimRelation . GRAPH ?g { ?s ?p ?o } '
+            "ASK { ?p a at:ClaimRelation . GRAPH ?g { ?s ?p ?o } "
             'FILTER (!STRENDS(STR(?g), "/claim") && !STRENDS(STR(?g), "/inferred") '
             '|| STRENDS(STR(?g), "/graph/inferred")) }'
         )

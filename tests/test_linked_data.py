@@ -24,20 +24,26 @@ def _our_nodes(settings: Settings) -> list[str]:
         nodes = {
             q.subject.value
             for q in store.quads()
-            if isinstance(q.graph_name, DefaultGraph) and isinstance(q.subject, NamedNode) and q.subject.value.startswith(BASE)
+            if isinstance(q.graph_name, DefaultGraph)
+            and isinstance(q.subject, NamedNode)
+            and q.subject.value.startswith(BASE)
             and not q.subject.value.startswith(AT)
         }
     return sorted(nodes)
 
 
-def test_every_iri_under_the_base_dereferences_to_turtle(http: httpx.Client, seed_settings: Settings) -> None:
+def test_every_iri_under_the_base_dereferences_to_turtle(
+    http: httpx.Client, seed_settings: Settings
+) -> None:
     nodes = _our_nodes(seed_settings)
-    relative = {n: n[len(BASE):] for n in nodes if not n.startswith(BASE + "ontology")}
-    tops = [n for n, path in relative.items() if path.count("/") <= 1]  # entity/x, document/x, load…
+    relative = {n: n[len(BASE) :] for n in nodes if not n.startswith(BASE + "ontology")}
+    tops = [
+        n for n, path in relative.items() if path.count("/") <= 1
+    ]  # entity/x, document/x, load…
     subs = [n for n, path in relative.items() if path.count("/") > 1]  # assertion/x/quote, …
     assert len(tops) > 500 and len(subs) > 2000
     for iri in tops + subs[::25]:
-        response = http.get("/" + iri[len(BASE):], headers={"Accept": "text/turtle"})
+        response = http.get("/" + iri[len(BASE) :], headers={"Accept": "text/turtle"})
         assert response.status_code == 200, iri
         graph = Graph().parse(data=response.text, format="turtle")
         assert (URIRef(iri), None, None) in graph, iri
@@ -45,32 +51,60 @@ def test_every_iri_under_the_base_dereferences_to_turtle(http: httpx.Client, see
 
 
 def test_browser_gets_html(http: httpx.Client) -> None:
-    for path in ("/entity/isis", "/document/callamard-tweet-2020-01", "/assertion/an21-tasnim-us-created-isis",
-                 "/assertion/an21-tasnim-us-created-isis/step/1", "/load", "/ontology"):
+    for path in (
+        "/entity/isis",
+        "/document/callamard-tweet-2020-01",
+        "/assertion/an21-tasnim-us-created-isis",
+        "/assertion/an21-tasnim-us-created-isis/step/1",
+        "/load",
+        "/ontology",
+    ):
         response = http.get(path, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
-        assert response.status_code == 200 and response.headers["content-type"].startswith("text/html"), path
+        assert response.status_code == 200 and response.headers["content-type"].startswith(
+            "text/html"
+        ), path
 
 
 def test_assertion_iri_carries_its_named_graphs_in_dataset_formats(http: httpx.Client) -> None:
     iri = BASE + "assertion/an21-tasnim-us-created-isis"
-    trig = http.get("/assertion/an21-tasnim-us-created-isis", headers={"Accept": "application/trig"})
+    trig = http.get(
+        "/assertion/an21-tasnim-us-created-isis", headers={"Accept": "application/trig"}
+    )
     assert trig.headers["content-type"].startswith("application/trig")
     graphs = graphs_of(parse(trig.content, RdfFormat.TRIG))
     claim = graphs[iri + "/claim"]
-    assert (URIRef(BASE + "entity/united-states"), URIRef(AT + "created"), URIRef(BASE + "entity/isis")) in claim
+    assert (
+        URIRef(BASE + "entity/united-states"),
+        URIRef(AT + "created"),
+        URIRef(BASE + "entity/isis"),
+    ) in claim
     inferred = graphs[iri + "/inferred"]
-    assert (URIRef(BASE + "entity/isis"), URIRef(AT + "foundedBy"), URIRef(BASE + "entity/united-states")) in inferred
+    assert (
+        URIRef(BASE + "entity/isis"),
+        URIRef(AT + "foundedBy"),
+        URIRef(BASE + "entity/united-states"),
+    ) in inferred
     jsonld = http.get("/assertion/an21-tasnim-us-created-isis", params={"format": "jsonld"})
     graphs = {node.get("@id") for node in jsonld.json() if "@graph" in node}
     assert iri + "/claim" in graphs and iri + "/inferred" in graphs
 
 
 def test_flat_formats_never_state_the_claim_as_a_bare_triple(http: httpx.Client) -> None:
-    turtle = http.get("/assertion/an21-tasnim-us-created-isis", headers={"Accept": "text/turtle"}).text
+    turtle = http.get(
+        "/assertion/an21-tasnim-us-created-isis", headers={"Accept": "text/turtle"}
+    ).text
     graph = Graph().parse(data=turtle, format="turtle")
-    bare = (URIRef(BASE + "entity/united-states"), URIRef(AT + "created"), URIRef(BASE + "entity/isis"))
+    bare = (
+        URIRef(BASE + "entity/united-states"),
+        URIRef(AT + "created"),
+        URIRef(BASE + "entity/isis"),
+    )
     assert bare not in graph
-    statement = next(graph.subjects(URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate"), URIRef(AT + "created")))
+    statement = next(
+        graph.subjects(
+            URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate"), URIRef(AT + "created")
+        )
+    )
     assert str(statement).startswith(BASE + "assertion/an21-tasnim-us-created-isis/claim/")
 
 
@@ -93,7 +127,11 @@ def test_ontology_dereferences(http: httpx.Client) -> None:
     turtle = http.get("/ontology", headers={"Accept": "text/turtle"})
     graph = Graph().parse(data=turtle.text, format="turtle")
     assert (URIRef(AT + "Assertion"), None, None) in graph
-    assert (URIRef("https://w3id.org/attest/ontology"), URIRef("http://www.w3.org/2002/07/owl#versionIRI"), None) in graph
+    assert (
+        URIRef("https://w3id.org/attest/ontology"),
+        URIRef("http://www.w3.org/2002/07/owl#versionIRI"),
+        None,
+    ) in graph
     page = http.get("/ontology", headers={"Accept": "text/html"}).text
     assert 'id="persuaded"' in page and "P112" in page
 

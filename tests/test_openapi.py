@@ -7,9 +7,9 @@ from pathlib import Path
 
 import httpx
 import schemathesis
-from schemathesis.checks import positive_data_acceptance
 from hypothesis import HealthCheck
 from hypothesis import settings
+from schemathesis.checks import positive_data_acceptance
 
 from tests.conftest import Server
 
@@ -17,7 +17,9 @@ OPENAPI = Path(__file__).parent.parent / "server" / "openapi.json"
 schema = schemathesis.openapi.from_path(str(OPENAPI))
 
 
-def test_served_spec_is_the_documented_file_with_this_server(http: httpx.Client, live_server: Server) -> None:
+def test_served_spec_is_the_documented_file_with_this_server(
+    http: httpx.Client, live_server: Server
+) -> None:
     served = http.get("/api/openapi.json").json()
     documented = json.loads(OPENAPI.read_text(encoding="utf-8"))
     assert served["servers"] == [{"url": live_server.base}]
@@ -33,7 +35,9 @@ def test_every_api_route_is_documented(http: httpx.Client) -> None:
 
 @schema.parametrize()
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
-def test_api_conforms_to_its_openapi_file_and_never_answers_5xx(case: schemathesis.Case, live_server: Server) -> None:
+def test_api_conforms_to_its_openapi_file_and_never_answers_5xx(
+    case: schemathesis.Case, live_server: Server
+) -> None:
     # Random strings are schema-valid but rarely name an entity: the API answers
     # them with a 4xx message, which the "positive data accepted" check would
     # count as a failure. Every other check runs: no 5xx, documented status codes,

@@ -45,9 +45,11 @@ def page(browser: object, live_server: Server, tmp_path: Path) -> Iterator[objec
     # resource (a missing script, style or icon) is a defect.
     page.on(
         "console",
-        lambda message: errors.append(message.text)
-        if message.type == "error" and "status of 400" not in message.text
-        else None,
+        lambda message: (
+            errors.append(message.text)
+            if message.type == "error" and "status of 400" not in message.text
+            else None
+        ),
     )
     yield page
     page.screenshot(path=str(tmp_path / "last.png"), full_page=True)
@@ -73,10 +75,16 @@ def test_highlights_after_the_emoji_cover_exactly_the_quote(page: object, http: 
     document = http.get("/api/documents/presstv-2024-national-hero-day").json()  # type: ignore[attr-defined]
     text = document["text"]
     emoji = text.index("🔻")
-    later = [a for a in document["assertions"] if a["start"] > emoji and a["stated_in"] == "presstv-2024-national-hero-day"]
+    later = [
+        a
+        for a in document["assertions"]
+        if a["start"] > emoji and a["stated_in"] == "presstv-2024-national-hero-day"
+    ]
     page.goto("/document/presstv-2024-national-hero-day")  # type: ignore[attr-defined]
     for assertion in later[:8]:
-        pieces = page.locator(f'#text a.span[data-assertions~="{assertion["id"]}"]').all_inner_texts()  # type: ignore[attr-defined]
+        pieces = page.locator(
+            f'#text a.span[data-assertions~="{assertion["id"]}"]'
+        ).all_inner_texts()  # type: ignore[attr-defined]
         assert "".join(pieces) == assertion["quote"]
 
 
@@ -105,7 +113,11 @@ def test_query_page_runs_an_example_and_offers_downloads(page: object) -> None:
     rows = page.locator("#results tbody tr")  # type: ignore[attr-defined]
     assert rows.count() >= 5
     assert "Unnamed author of the article in text 003" in page.inner_text("#results")  # type: ignore[attr-defined]
-    assert page.locator("#downloads a", has_text="CSV").get_attribute("href").startswith("/sparql?query=")  # type: ignore[attr-defined]
+    assert (
+        page.locator("#downloads a", has_text="CSV")
+        .get_attribute("href")
+        .startswith("/sparql?query=")
+    )  # type: ignore[attr-defined]
 
 
 def test_query_page_shows_syntax_errors_with_their_position(page: object) -> None:

@@ -7,7 +7,9 @@ import pytest
 from loader import quotes
 from loader.settings import PROJECT_DIR
 
-TEXT_000 = (PROJECT_DIR / "seeds" / "texts" / "000_53c6d94c92055b8e.txt").read_text(encoding="utf-8")
+TEXT_000 = (PROJECT_DIR / "seeds" / "texts" / "000_53c6d94c92055b8e.txt").read_text(
+    encoding="utf-8"
+)
 
 
 def test_offsets_after_the_emoji_count_code_points() -> None:
@@ -23,7 +25,7 @@ def test_offsets_after_the_emoji_count_code_points() -> None:
 
 def test_straight_quotes_match_typographic_ones() -> None:
     text = "He said “we won” and it’s over."
-    match = quotes.find_quote(text, "\"we won\" and it's over")
+    match = quotes.find_quote(text, '"we won" and it\'s over')
     assert match.exact == "“we won” and it’s over"
     assert (match.start, match.end) == (8, 30)
 

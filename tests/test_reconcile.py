@@ -16,7 +16,9 @@ def _batch(http: httpx.Client, queries: dict[str, object]) -> dict[str, object]:
     jsonschema.validate(queries, schemas.QUERY_BATCH)
     # OpenRefine POSTs the batch form-encoded, as 'queries'.
     response = http.post("/reconcile", data={"queries": json.dumps(queries)})
-    assert response.status_code == 200 and response.headers["content-type"].startswith("application/json")
+    assert response.status_code == 200 and response.headers["content-type"].startswith(
+        "application/json"
+    )
     body = response.json()
     jsonschema.validate(body, schemas.RESULT_BATCH)
     assert set(body) == set(queries)
@@ -53,10 +55,20 @@ def test_batch_of_names_with_types_and_limits(http: httpx.Client) -> None:
 
 
 def test_wikidata_property_reconciles_through_the_item(http: httpx.Client) -> None:
-    body = _batch(http, {"q0": {"query": "KRG president", "properties": [{"pid": "wikidata", "v": "Q315927"}]}})
+    body = _batch(
+        http,
+        {"q0": {"query": "KRG president", "properties": [{"pid": "wikidata", "v": "Q315927"}]}},
+    )
     top = body["q0"]["result"][0]  # type: ignore[index]
     assert top["id"] == "masoud-barzani" and top["score"] == 100 and top["match"] is True
-    by_iri = _batch(http, {"q0": {"properties": [{"pid": "wikidata", "v": "http://www.wikidata.org/entity/Q315927"}]}})
+    by_iri = _batch(
+        http,
+        {
+            "q0": {
+                "properties": [{"pid": "wikidata", "v": "http://www.wikidata.org/entity/Q315927"}]
+            }
+        },
+    )
     assert by_iri["q0"]["result"][0]["id"] == "masoud-barzani"  # type: ignore[index]
 
 
@@ -94,7 +106,11 @@ def test_bad_batches_are_400(http: httpx.Client, queries: str, message: str) -> 
 
 def test_preview_and_suggest(http: httpx.Client) -> None:
     preview = http.get("/reconcile/preview", params={"id": "masoud-barzani"})
-    assert preview.status_code == 200 and "Masoud Barzani" in preview.text and "Q315927" in preview.text
+    assert (
+        preview.status_code == 200
+        and "Masoud Barzani" in preview.text
+        and "Q315927" in preview.text
+    )
     assert http.get("/reconcile/preview", params={"id": "nobody-at-all"}).status_code == 404
     entities = http.get("/reconcile/suggest/entity", params={"prefix": "Barz"}).json()
     jsonschema.validate(entities, schemas.SUGGEST_ENTITIES)

@@ -40,14 +40,21 @@ def test_query_by_get_form_post_and_direct_post_agree(http: httpx.Client) -> Non
     query = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?a <{AT}assertedBy> ?s }}"
     by_get = http.get("/sparql", params={"query": query}, headers={"Accept": JSON})
     by_form = http.post("/sparql", data={"query": query}, headers={"Accept": JSON})
-    direct = http.post("/sparql", content=query, headers={"Content-Type": "application/sparql-query", "Accept": JSON})
+    direct = http.post(
+        "/sparql",
+        content=query,
+        headers={"Content-Type": "application/sparql-query", "Accept": JSON},
+    )
     counts = {r.json()["results"]["bindings"][0]["n"]["value"] for r in (by_get, by_form, direct)}
     assert counts == {"337"} or (len(counts) == 1 and int(counts.pop()) > 300)
 
 
 def test_default_graph_holds_no_claims_but_named_graphs_do(http: httpx.Client) -> None:
     assert _ask(http.get("/sparql", params={"query": US_CREATED_ISIS})) is False
-    assert _ask(http.get("/sparql", params={"query": US_CREATED_ISIS, "default-graph-uri": CLAIM})) is True
+    assert (
+        _ask(http.get("/sparql", params={"query": US_CREATED_ISIS, "default-graph-uri": CLAIM}))
+        is True
+    )
     named = f"ASK {{ GRAPH <{CLAIM}> {{ <{ENTITY}united-states> <{AT}created> <{ENTITY}isis> }} }}"
     assert _ask(http.get("/sparql", params={"query": named, "named-graph-uri": CLAIM})) is True
     other = "https://w3id.org/attest/assertion/an21-author-denies-us-created-isis/claim"
@@ -70,7 +77,12 @@ SELECT = f"SELECT ?a ?speaker WHERE {{ ?a <{AT}assertedBy> ?speaker }} ORDER BY 
     ("accept", "fmt", "media", "results_format"),
     [
         (JSON, None, JSON, QueryResultsFormat.JSON),
-        ("application/sparql-results+xml", None, "application/sparql-results+xml", QueryResultsFormat.XML),
+        (
+            "application/sparql-results+xml",
+            None,
+            "application/sparql-results+xml",
+            QueryResultsFormat.XML,
+        ),
         ("text/tab-separated-values", None, "text/tab-separated-values", QueryResultsFormat.TSV),
         ("text/html,*/*;q=0.8", "xml", "application/sparql-results+xml", QueryResultsFormat.XML),
         ("*/*", None, JSON, QueryResultsFormat.JSON),
@@ -117,7 +129,9 @@ def test_construct_in_each_format(http: httpx.Client, accept: str, rdf_format: R
 
 
 def test_describe_returns_rdf(http: httpx.Client) -> None:
-    response = http.get("/sparql", params={"query": f"DESCRIBE <{ENTITY}isis>"}, headers={"Accept": "text/turtle"})
+    response = http.get(
+        "/sparql", params={"query": f"DESCRIBE <{ENTITY}isis>"}, headers={"Accept": "text/turtle"}
+    )
     graph = Graph().parse(data=response.text, format="turtle")
     assert (URIRef(f"{ENTITY}isis"), None, None) in graph
 
@@ -125,12 +139,18 @@ def test_describe_returns_rdf(http: httpx.Client) -> None:
 @pytest.mark.parametrize(
     ("headers", "params", "message"),
     [
-        ({"Accept": "image/png"}, {"query": "ASK {}"}, "cannot answer in any of the accepted media types"),
+        (
+            {"Accept": "image/png"},
+            {"query": "ASK {}"},
+            "cannot answer in any of the accepted media types",
+        ),
         ({}, {"query": "ASK {}", "format": "turtle"}, "format 'turtle' does not fit this answer"),
         ({}, {"query": CONSTRUCT, "format": "csv"}, "format 'csv' does not fit this answer"),
     ],
 )
-def test_unproducible_format_is_406(http: httpx.Client, headers: dict[str, str], params: dict[str, str], message: str) -> None:
+def test_unproducible_format_is_406(
+    http: httpx.Client, headers: dict[str, str], params: dict[str, str], message: str
+) -> None:
     response = http.get("/sparql", params=params, headers=headers)
     assert response.status_code == 406
     body = response.json()
@@ -150,21 +170,37 @@ def test_protocol_errors(http: httpx.Client) -> None:
     assert http.put("/sparql", params={"query": "ASK {}"}).status_code == 405
     assert "GET" in http.put("/sparql", params={"query": "ASK {}"}).headers.get("allow", "")
     assert http.get("/sparql", params=[("query", "ASK {}"), ("query", "ASK {}")]).status_code == 400
-    assert http.post("/sparql", content="ASK {}", headers={"Content-Type": "text/plain"}).status_code == 415
+    assert (
+        http.post("/sparql", content="ASK {}", headers={"Content-Type": "text/plain"}).status_code
+        == 415
+    )
     assert http.post("/sparql", content="query=ASK%20%7B%7D").status_code == 415
     utf16 = "ASK {}".encode("utf-16")
-    response = http.post("/sparql", content=utf16, headers={"Content-Type": "application/sparql-query; charset=UTF-16"})
+    response = http.post(
+        "/sparql",
+        content=utf16,
+        headers={"Content-Type": "application/sparql-query; charset=UTF-16"},
+    )
     assert response.status_code == 415 and "UTF-8" in response.json()["error"]
-    assert http.get("/sparql", params={"query": "ASK {}", "default-graph-uri": "not an iri"}).status_code == 400
+    assert (
+        http.get(
+            "/sparql", params={"query": "ASK {}", "default-graph-uri": "not an iri"}
+        ).status_code
+        == 400
+    )
 
 
 def test_updates_are_refused_by_default(http: httpx.Client) -> None:
-    before = http.get("/sparql", params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}).json()
+    before = http.get(
+        "/sparql", params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}
+    ).json()
     response = http.post("/sparql", data={"update": "CLEAR ALL"})
     assert response.status_code == 403
     assert "read-only" in response.json()["error"] and "allow_updates" in response.json()["error"]
     assert http.get("/sparql", params={"update": "CLEAR ALL"}).status_code == 405
-    after = http.get("/sparql", params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}).json()
+    after = http.get(
+        "/sparql", params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}
+    ).json()
     assert before == after
 
 
@@ -177,7 +213,9 @@ def test_updates_are_refused_by_default(http: httpx.Client) -> None:
     ],
     ids=["iri", "prefixed-name", "variable"],
 )
-def test_service_off_the_allow_list_is_refused_before_evaluation(http: httpx.Client, query: str) -> None:
+def test_service_off_the_allow_list_is_refused_before_evaluation(
+    http: httpx.Client, query: str
+) -> None:
     response = http.get("/sparql", params={"query": query})
     assert response.status_code == 403
     assert "service_allowlist" in response.json()["error"]
@@ -196,7 +234,9 @@ def test_cors_for_browser_clients_on_other_origins(http: httpx.Client) -> None:
     assert preflight.status_code == 204
     assert preflight.headers["access-control-allow-origin"] == "*"
     assert "POST" in preflight.headers["access-control-allow-methods"]
-    response = http.get("/sparql", params={"query": "ASK {}"}, headers={"Origin": "http://elsewhere.example"})
+    response = http.get(
+        "/sparql", params={"query": "ASK {}"}, headers={"Origin": "http://elsewhere.example"}
+    )
     assert response.headers["access-control-allow-origin"] == "*"
 
 
@@ -223,9 +263,18 @@ def test_query_page_for_browsers(http: httpx.Client) -> None:
 
 
 @pytest.fixture(scope="module")
-def limited_server(seed_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def limited_server(
+    seed_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
     server = start_server(
-        seed_data_dir, tmp_path_factory.mktemp("limited"), "--query-timeout", "2", "--result-limit", "3", "--query-workers", "1"
+        seed_data_dir,
+        tmp_path_factory.mktemp("limited"),
+        "--query-timeout",
+        "2",
+        "--result-limit",
+        "3",
+        "--query-workers",
+        "1",
     )
     yield server
     stop(server.process)
@@ -245,13 +294,17 @@ def test_timeout_stops_the_query_and_frees_the_worker(limited_server: Server) ->
 
 def test_result_cap_says_the_answer_was_cut(limited_server: Server) -> None:
     with httpx.Client(base_url=limited_server.base, timeout=60) as client:
-        response = client.get("/sparql", params={"query": f"SELECT ?a WHERE {{ ?a <{AT}assertedBy> ?s }}"})
+        response = client.get(
+            "/sparql", params={"query": f"SELECT ?a WHERE {{ ?a <{AT}assertedBy> ?s }}"}
+        )
         body = response.json()
         assert len(body["results"]["bindings"]) == 3
         assert body["attest"]["truncated"] is True and "result_limit" in body["attest"]["message"]
         assert response.headers["x-attest-truncated"] == "true"
         assert "result_limit" in response.headers["warning"]
-        graph = client.get("/sparql", params={"query": CONSTRUCT}, headers={"Accept": "text/turtle"})
+        graph = client.get(
+            "/sparql", params={"query": CONSTRUCT}, headers={"Accept": "text/turtle"}
+        )
         assert graph.text.startswith("# answer cut at 3 triples")
         assert len(Graph().parse(data=graph.text, format="turtle")) == 3
         small = client.get("/sparql", params={"query": SELECT.replace("LIMIT 7", "LIMIT 2")})
@@ -274,13 +327,21 @@ def test_updates_with_token_when_enabled(settings: Settings, tmp_path: Path) -> 
         with httpx.Client(base_url=server.base, timeout=60) as client:
             insert = "INSERT DATA { <http://example.org/a> <http://example.org/b> 'c' }"
             assert client.post("/sparql", data={"update": insert}).status_code == 401
-            wrong = client.post("/sparql", data={"update": insert}, headers={"Authorization": "Bearer nope"})
+            wrong = client.post(
+                "/sparql", data={"update": insert}, headers={"Authorization": "Bearer nope"}
+            )
             assert wrong.status_code == 401
-            right = client.post("/sparql", data={"update": insert}, headers={"Authorization": "Bearer s3cret"})
+            right = client.post(
+                "/sparql", data={"update": insert}, headers={"Authorization": "Bearer s3cret"}
+            )
             assert right.status_code == 204, right.text
             ask = client.get("/sparql", params={"query": "ASK { <http://example.org/a> ?p ?o }"})
             assert _ask(ask) is True
-            load = client.post("/sparql", data={"update": "LOAD <http://127.0.0.1:9/x>"}, headers={"Authorization": "Bearer s3cret"})
+            load = client.post(
+                "/sparql",
+                data={"update": "LOAD <http://127.0.0.1:9/x>"},
+                headers={"Authorization": "Bearer s3cret"},
+            )
             assert load.status_code == 403
             sd = client.get("/sparql", headers={"Accept": "text/turtle"}).text
             assert "SPARQL11Update" in sd

@@ -24,7 +24,6 @@ from loader.store import RemoteStore
 from loader.store import open_store
 from tests.conftest import graphs_of
 
-
 Graphs = dict[str, Graph]
 
 
@@ -46,7 +45,9 @@ def seed_built(seed_prepared: pipeline.Prepared) -> Graphs:
     return _dataset(memory.quads())
 
 
-def test_memory_store_round_trips_the_seed_graph(seed_built: Graphs, seed_settings: Settings) -> None:
+def test_memory_store_round_trips_the_seed_graph(
+    seed_built: Graphs, seed_settings: Settings
+) -> None:
     settings = seed_settings.replace(store="memory")
     store = open_store(settings, writable=True)
     count = store.replace(pipeline.quads_of(pipeline.prepare(settings)))
@@ -54,14 +55,20 @@ def test_memory_store_round_trips_the_seed_graph(seed_built: Graphs, seed_settin
     _assert_same(_dataset(store.quads()), seed_built)
 
 
-def test_oxigraph_store_round_trips_the_seed_graph(seed_built: Graphs, seed_settings: Settings) -> None:
+def test_oxigraph_store_round_trips_the_seed_graph(
+    seed_built: Graphs, seed_settings: Settings
+) -> None:
     with open_store(seed_settings) as store:
         _assert_same(_dataset(store.quads()), seed_built)
 
 
 def test_remote_store_round_trips_the_seed_graph(seed_built: Graphs, oxigraph_server: str) -> None:
     settings = resolve(
-        {"store": "remote", "store_url": f"{oxigraph_server}/query", "update_url": f"{oxigraph_server}/update"},
+        {
+            "store": "remote",
+            "store_url": f"{oxigraph_server}/query",
+            "update_url": f"{oxigraph_server}/update",
+        },
         environ={},
     )
     report = pipeline.load(settings)
@@ -86,8 +93,12 @@ def test_remote_store_is_replaced_not_appended(oxigraph_server: str, settings: S
 
 
 def test_unreachable_remote_store_is_a_clear_error(settings: Settings) -> None:
-    remote = settings.replace(store="remote", store_url="http://127.0.0.1:9/query", update_url="http://127.0.0.1:9/update")
-    with pytest.raises(StoreError, match="cannot reach the remote store at http://127.0.0.1:9/update"):
+    remote = settings.replace(
+        store="remote", store_url="http://127.0.0.1:9/query", update_url="http://127.0.0.1:9/update"
+    )
+    with pytest.raises(
+        StoreError, match="cannot reach the remote store at http://127.0.0.1:9/update"
+    ):
         pipeline.load(remote)
 
 

@@ -161,7 +161,9 @@ def loaded(settings: Settings, fixture_seeds: Path) -> Settings:
     return settings
 
 
-@pytest.mark.parametrize(("case", "name", "old", "new", "message", "hint", "line"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("case", "name", "old", "new", "message", "hint", "line"), CASES, ids=[c[0] for c in CASES]
+)
 def test_bad_input_is_reported_with_file_line_and_fix_and_store_is_untouched(
     loaded: Settings,
     fixture_seeds: Path,
@@ -233,4 +235,6 @@ def test_validate_command_prints_problems_and_exits_1(fixture_seeds: Path, tmp_p
 def test_validate_command_accepts_good_seeds(fixture_seeds: Path) -> None:
     result = run_attest("validate", str(fixture_seeds))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "ok: 2 documents, 8 entities, 5 assertions, every quote grounded"
+    assert (
+        result.stdout.strip() == "ok: 2 documents, 8 entities, 5 assertions, every quote grounded"
+    )

@@ -99,13 +99,17 @@ def protocol_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
     stop(server.process)
 
 
-def _request(graph: Graph, node: URIRef, base: str) -> tuple[httpx.Request, set[str], object, object]:
+def _request(
+    graph: Graph, node: URIRef, base: str
+) -> tuple[httpx.Request, set[str], object, object]:
     method = str(next(graph.objects(node, HT.methodName)))
     path = str(next(graph.objects(node, HT.absolutePath))).replace("/sparql/", "/sparql", 1)
     headers = {}
     for header_list in graph.objects(node, HT.headers):
         for header in Collection(graph, header_list):  # type: ignore[arg-type]
-            headers[str(next(graph.objects(header, HT.fieldName)))] = str(next(graph.objects(header, HT.fieldValue)))
+            headers[str(next(graph.objects(header, HT.fieldName)))] = str(
+                next(graph.objects(header, HT.fieldValue))
+            )
     content = None
     for body in graph.objects(node, HT.body):
         chars = str(next(graph.objects(body, CNT.chars)))
@@ -128,10 +132,14 @@ def test_w3c_protocol_case(protocol_server: Server, name: str, case: URIRef) -> 
     requests = Collection(graph, next(graph.objects(action, HT.requests)))
     with httpx.Client(timeout=60) as client:
         for node in requests:
-            request, statuses, expected_boolean, expected_format = _request(graph, node, protocol_server.base)  # type: ignore[arg-type]
+            request, statuses, expected_boolean, expected_format = _request(
+                graph, node, protocol_server.base
+            )  # type: ignore[arg-type]
             response = client.send(request)
             status_class = f"{response.status_code // 100}xx"
-            assert status_class in statuses, f"{name}: got {response.status_code} {response.text[:300]}"
+            assert status_class in statuses, (
+                f"{name}: got {response.status_code} {response.text[:300]}"
+            )
             if expected_format is not None:
                 media = response.headers["content-type"].split(";")[0]
                 assert media in RESULT_TYPES[str(expected_format)], f"{name}: {media}"
@@ -160,7 +168,13 @@ def test_w3c_service_description_cases(protocol_server: Server) -> None:
     for fmt in description.objects(service, SD.resultFormat):
         assert isinstance(fmt, URIRef) and str(fmt).startswith("http://www.w3.org/ns/formats/")
     for feature in description.objects(service, SD.feature):
-        assert feature in (SD.DereferencesURIs, SD.UnionDefaultGraph, SD.RequiresDataset, SD.EmptyGraphs, SD.BasicFederatedQuery)
+        assert feature in (
+            SD.DereferencesURIs,
+            SD.UnionDefaultGraph,
+            SD.RequiresDataset,
+            SD.EmptyGraphs,
+            SD.BasicFederatedQuery,
+        )
     dataset = next(description.objects(service, SD.defaultDataset))
     assert (dataset, RDF.type, SD.Dataset) in description
     default_graph = next(description.objects(dataset, SD.defaultGraph))

@@ -47,24 +47,32 @@ def _verified() -> dict[str, dict[str, str]]:
 
 def test_every_linked_item_is_verified_well_formed_and_of_a_fitting_kind() -> None:
     verified = _verified()
-    assert all(row["evidence"].strip() for row in verified.values()), "every verified id cites its evidence"
+    assert all(row["evidence"].strip() for row in verified.values()), (
+        "every verified id cites its evidence"
+    )
     linked = [e for e in read_seeds(PROJECT_DIR / "seeds").entities if e.wikidata]
     assert len(linked) > 60
     for entity in linked:
         assert re.fullmatch(r"Q[1-9][0-9]*", entity.wikidata or ""), entity.id
         row = verified.get(entity.wikidata or "")
         assert row is not None, f"{entity.id}: {entity.wikidata} has no evidence in verified.tsv"
-        assert entity.type in KINDS[row["kind"]], f"{entity.id} is a {entity.type} but {entity.wikidata} is a {row['kind']}"
+        assert entity.type in KINDS[row["kind"]], (
+            f"{entity.id} is a {entity.type} but {entity.wikidata} is a {row['kind']}"
+        )
     items = [e.wikidata for e in linked]
     assert len(items) == len(set(items)), "two entities link the same item"
 
 
 def test_items_are_stored_in_wikidatas_canonical_entity_form(seed_settings: Settings) -> None:
     with open_store(seed_settings) as store:
-        rows = store.query("SELECT ?item WHERE { ?e <https://w3id.org/attest/ontology#wikidataItem> ?item }")
+        rows = store.query(
+            "SELECT ?item WHERE { ?e <https://w3id.org/attest/ontology#wikidataItem> ?item }"
+        )
         assert isinstance(rows, QuerySolutions)
         items = [row["item"].value for row in rows]
-    assert items and all(re.fullmatch(r"http://www\.wikidata\.org/entity/Q[1-9][0-9]*", item) for item in items)
+    assert items and all(
+        re.fullmatch(r"http://www\.wikidata\.org/entity/Q[1-9][0-9]*", item) for item in items
+    )
 
 
 def test_ontology_alignments_use_checked_wikidata_terms(seed_settings: Settings) -> None:
@@ -90,7 +98,9 @@ def test_claims_can_be_found_with_wikidata_property_ids(http: httpx.Client) -> N
       GRAPH ?g { ?s ?relation ?o }
     }"""
     for pid, local in (("P112", "foundedBy"), ("P607", "foughtIn")):
-        answer = http.get("/sparql", params={"query": query.replace("?property", f"wd:{pid}")}).json()
+        answer = http.get(
+            "/sparql", params={"query": query.replace("?property", f"wd:{pid}")}
+        ).json()
         relations = {b["relation"]["value"] for b in answer["results"]["bindings"]}
         assert relations == {f"https://w3id.org/attest/ontology#{local}"}
 
@@ -103,9 +113,13 @@ def seeds_copy(tmp_path: Path) -> Path:
     return target
 
 
-def test_refresh_writes_what_the_api_returned_and_load_keeps_it_apart(seeds_copy: Path, tmp_path: Path) -> None:
+def test_refresh_writes_what_the_api_returned_and_load_keeps_it_apart(
+    seeds_copy: Path, tmp_path: Path
+) -> None:
     with wikidata_standin.running() as (api, app):
-        result = run_attest("--seeds-dir", str(seeds_copy), "--wikidata-api", api, "wikidata", "refresh")
+        result = run_attest(
+            "--seeds-dir", str(seeds_copy), "--wikidata-api", api, "wikidata", "refresh"
+        )
     assert result.returncode == 0, result.stderr
     linked = {e.wikidata for e in read_seeds(seeds_copy).entities if e.wikidata}
     assert all("wbgetentities" in r["action"] for r in app.requests)
@@ -116,11 +130,17 @@ def test_refresh_writes_what_the_api_returned_and_load_keeps_it_apart(seeds_copy
     cache = json.loads((seeds_copy / "wikidata" / "cache.json").read_text(encoding="utf-8"))
     assert cache["source"] == api and cache["languages"] == ["en", "fa", "ar"]
     soleimani = cache["entities"]["Q892014"]
-    assert soleimani["labels"] == {"en": "Fixture label of Q892014", "fa": "برچسب آزمایشی Q892014", "ar": "تسمية تجريبية Q892014"}
+    assert soleimani["labels"] == {
+        "en": "Fixture label of Q892014",
+        "fa": "برچسب آزمایشی Q892014",
+        "ar": "تسمية تجريبية Q892014",
+    }
     assert soleimani["statements"]["P31"] == ["Q5"], "deprecated statements are left out"
     assert soleimani["statements"]["P569"] == [{"value": "1900-01-01", "datatype": "date"}]
     assert soleimani["statements"]["P570"] == [{"value": "1901", "datatype": "gYear"}]
-    assert cache["entities"]["Q1530"]["statements"]["P625"] == [{"latitude": 10.5, "longitude": 20.25}]
+    assert cache["entities"]["Q1530"]["statements"]["P625"] == [
+        {"latitude": 10.5, "longitude": 20.25}
+    ]
     assert "Q3042087" not in cache["entities"]
 
     settings = resolve({"seeds_dir": seeds_copy, "data_dir": tmp_path / "data"}, environ={})
@@ -131,8 +151,14 @@ def test_refresh_writes_what_the_api_returned_and_load_keeps_it_apart(seeds_copy
         assert isinstance(rows, QuerySolutions)
         values = {(row["p"].value, row["o"].value) for row in rows}
         assert ("http://www.wikidata.org/prop/direct/P569", "1900-01-01") in values
-        assert bool(store.query(f"ASK {{ <{graph}> a <https://w3id.org/attest/ontology#WikidataCache> ; <http://purl.org/dc/terms/source> <{api}> }}"))
-        assert not bool(store.query(f"ASK {{ <{WD}Q892014> ?p ?o }}")), "Wikidata's data stays out of the default graph"
+        assert bool(
+            store.query(
+                f"ASK {{ <{graph}> a <https://w3id.org/attest/ontology#WikidataCache> ; <http://purl.org/dc/terms/source> <{api}> }}"
+            )
+        )
+        assert not bool(store.query(f"ASK {{ <{WD}Q892014> ?p ?o }}")), (
+            "Wikidata's data stays out of the default graph"
+        )
         claims_with_wikidata_subjects = store.query(
             "ASK { ?a <https://w3id.org/attest/ontology#claim> ?g . GRAPH ?g { ?s ?p ?o } FILTER STRSTARTS(STR(?s), 'http://www.wikidata.org/') }"
         )
@@ -144,9 +170,19 @@ def test_refresh_offline_fails_clearly_and_keeps_the_cache(seeds_copy: Path) -> 
     cache.write_text('{"entities": {}, "source": "earlier"}\n', encoding="utf-8")
     before = cache.read_bytes()
     port = free_port()  # nothing listens there
-    result = run_attest("--seeds-dir", str(seeds_copy), "--wikidata-api", f"http://127.0.0.1:{port}/w/api.php", "wikidata", "refresh")
+    result = run_attest(
+        "--seeds-dir",
+        str(seeds_copy),
+        "--wikidata-api",
+        f"http://127.0.0.1:{port}/w/api.php",
+        "wikidata",
+        "refresh",
+    )
     assert result.returncode == 1
-    assert "cannot reach Wikidata at" in result.stderr and "the existing cache was kept" in result.stderr
+    assert (
+        "cannot reach Wikidata at" in result.stderr
+        and "the existing cache was kept" in result.stderr
+    )
     assert "Traceback" not in result.stderr
     assert cache.read_bytes() == before
 
@@ -158,9 +194,16 @@ def test_broken_cache_is_a_validation_problem(seeds_copy: Path) -> None:
     assert "wikidata/cache.json" in result.stderr and "not valid JSON" in result.stderr
 
 
-def test_entity_api_shows_cached_wikidata_data_as_wikidatas(seeds_copy: Path, tmp_path: Path) -> None:
+def test_entity_api_shows_cached_wikidata_data_as_wikidatas(
+    seeds_copy: Path, tmp_path: Path
+) -> None:
     with wikidata_standin.running() as (api, _):
-        assert run_attest("--seeds-dir", str(seeds_copy), "--wikidata-api", api, "wikidata", "refresh").returncode == 0
+        assert (
+            run_attest(
+                "--seeds-dir", str(seeds_copy), "--wikidata-api", api, "wikidata", "refresh"
+            ).returncode
+            == 0
+        )
     settings = resolve({"seeds_dir": seeds_copy, "data_dir": tmp_path / "data"}, environ={})
     pipeline.load(settings)
     server = start_server(settings.data_dir, tmp_path, "--seeds-dir", str(seeds_copy))
@@ -173,7 +216,9 @@ def test_entity_api_shows_cached_wikidata_data_as_wikidatas(seeds_copy: Path, tm
         assert [t["id"] for t in data["instance_of"]] == ["Q5"]
         unlinked = httpx.get(server.url("/api/entities/irgc")).json()
         assert unlinked["wikidata"] is None and unlinked["wikidata_data"] is None
-        page = httpx.get(server.url("/entity/qassem-soleimani"), headers={"Accept": "text/html"}).text
+        page = httpx.get(
+            server.url("/entity/qassem-soleimani"), headers={"Accept": "text/html"}
+        ).text
         assert "Wikidata's own data" in page and "TEST FIXTURE description of Q892014" in page
     finally:
         stop(server.process)
@@ -183,7 +228,15 @@ def test_link_suggests_ranked_candidates_and_writes_nothing(seeds_copy: Path) ->
     before = {p: p.read_bytes() for p in seeds_copy.rglob("*") if p.is_file()}
     with wikidata_standin.running() as (api, app):
         result = run_attest(
-            "--seeds-dir", str(seeds_copy), "--wikidata-api", api, "link", "--entity", "irgc", "--format", "json"
+            "--seeds-dir",
+            str(seeds_copy),
+            "--wikidata-api",
+            api,
+            "link",
+            "--entity",
+            "irgc",
+            "--format",
+            "json",
         )
     assert result.returncode == 0, result.stderr
     [report] = json.loads(result.stdout)
@@ -199,7 +252,9 @@ def test_link_suggests_ranked_candidates_and_writes_nothing(seeds_copy: Path) ->
 def test_link_lists_every_unlinked_entity_in_text(seeds_copy: Path) -> None:
     unlinked = [e for e in read_seeds(seeds_copy).entities if not e.wikidata]
     with wikidata_standin.running() as (api, _):
-        result = run_attest("--seeds-dir", str(seeds_copy), "--wikidata-api", api, "link", "--limit", "3")
+        result = run_attest(
+            "--seeds-dir", str(seeds_copy), "--wikidata-api", api, "link", "--limit", "3"
+        )
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("Q900001") == 3
     assert f"{unlinked[0].id} ({unlinked[0].label}, {unlinked[0].type})" in result.stdout
@@ -223,7 +278,9 @@ def wikidata_sparql(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     try:
         wait_for(f"{base}/query?query=ASK%7B%7D", process, log)
         fixture = (Path(__file__).parent / "fixtures" / "wikidata" / "standin.ttl").read_bytes()
-        response = httpx.post(f"{base}/store?default", content=fixture, headers={"Content-Type": "text/turtle"})
+        response = httpx.post(
+            f"{base}/store?default", content=fixture, headers={"Content-Type": "text/turtle"}
+        )
         assert response.status_code in (200, 201, 204), response.text
         yield f"{base}/query"
     finally:
@@ -231,13 +288,19 @@ def wikidata_sparql(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def federating_server(seed_data_dir: Path, wikidata_sparql: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    server = start_server(seed_data_dir, tmp_path_factory.mktemp("federation"), "--service-allowlist", wikidata_sparql)
+def federating_server(
+    seed_data_dir: Path, wikidata_sparql: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    server = start_server(
+        seed_data_dir, tmp_path_factory.mktemp("federation"), "--service-allowlist", wikidata_sparql
+    )
     yield server
     stop(server.process)
 
 
-def test_federated_query_joins_our_claims_with_the_wikidata_stand_in(federating_server: Server, wikidata_sparql: str) -> None:
+def test_federated_query_joins_our_claims_with_the_wikidata_stand_in(
+    federating_server: Server, wikidata_sparql: str
+) -> None:
     query = f"""PREFIX at: <https://w3id.org/attest/ontology#>
     PREFIX entity: <https://w3id.org/attest/entity/>
     PREFIX wdt: <http://www.wikidata.org/prop/direct/>
@@ -249,10 +312,16 @@ def test_federated_query_joins_our_claims_with_the_wikidata_stand_in(federating_
     }}"""
     answer = httpx.get(federating_server.url("/sparql"), params={"query": query}, timeout=60)
     assert answer.status_code == 200, answer.text
-    rows = {(b["speaker"]["value"], b["born"]["value"]) for b in answer.json()["results"]["bindings"]}
+    rows = {
+        (b["speaker"]["value"], b["born"]["value"]) for b in answer.json()["results"]["bindings"]
+    }
     assert ("Ali Khamenei", "1900-02-02") in rows
     refused = httpx.get(
         federating_server.url("/sparql"),
-        params={"query": "SELECT * WHERE { SERVICE <https://query.wikidata.org/sparql> { ?s ?p ?o } }"},
+        params={
+            "query": "SELECT * WHERE { SERVICE <https://query.wikidata.org/sparql> { ?s ?p ?o } }"
+        },
     )
-    assert refused.status_code == 403, "the allow-list was replaced, so Wikidata's own URL is refused"
+    assert refused.status_code == 403, (
+        "the allow-list was replaced, so Wikidata's own URL is refused"
+    )

@@ -18,11 +18,17 @@ from urllib.parse import parse_qs
 
 from werkzeug.serving import make_server
 
-FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "wikidata" / "entities.json").read_text(encoding="utf-8"))
+FIXTURE = json.loads(
+    (Path(__file__).parent / "fixtures" / "wikidata" / "entities.json").read_text(encoding="utf-8")
+)
 
 
 def _statement(prop: str, datavalue: dict[str, Any], rank: str = "normal") -> dict[str, Any]:
-    return {"mainsnak": {"snaktype": "value", "property": prop, "datavalue": datavalue}, "type": "statement", "rank": rank}
+    return {
+        "mainsnak": {"snaktype": "value", "property": prop, "datavalue": datavalue},
+        "type": "statement",
+        "rank": rank,
+    }
 
 
 def entity(qid: str) -> dict[str, Any]:
@@ -36,20 +42,36 @@ def entity(qid: str) -> dict[str, Any]:
     claims: dict[str, list[Any]] = {}
     for item in special.get("instance_of", []):
         claims.setdefault("P31", []).append(
-            _statement("P31", {"type": "wikibase-entityid", "value": {"entity-type": "item", "id": item}})
+            _statement(
+                "P31", {"type": "wikibase-entityid", "value": {"entity-type": "item", "id": item}}
+            )
         )
     for prop in ("P569", "P570"):
         for time, precision in special.get(prop, []):
             claims.setdefault(prop, []).append(
-                _statement(prop, {"type": "time", "value": {"time": time, "precision": precision, "timezone": 0}})
+                _statement(
+                    prop,
+                    {
+                        "type": "time",
+                        "value": {"time": time, "precision": precision, "timezone": 0},
+                    },
+                )
             )
     for latitude, longitude in special.get("P625", []):
         claims.setdefault("P625", []).append(
-            _statement("P625", {"type": "globecoordinate", "value": {"latitude": latitude, "longitude": longitude}})
+            _statement(
+                "P625",
+                {
+                    "type": "globecoordinate",
+                    "value": {"latitude": latitude, "longitude": longitude},
+                },
+            )
         )
     for deprecated in special.get("deprecated_P31", []):
         claims.setdefault("P31", []).append(
-            _statement("P31", {"type": "wikibase-entityid", "value": {"id": deprecated}}, rank="deprecated")
+            _statement(
+                "P31", {"type": "wikibase-entityid", "value": {"id": deprecated}}, rank="deprecated"
+            )
         )
     return {
         "type": "item",
@@ -68,12 +90,24 @@ def entity(qid: str) -> dict[str, Any]:
 def search(text: str) -> list[dict[str, Any]]:
     """Fixture search results: an exact label match, a near one, and an unrelated one."""
     return [
-        {"id": "Q900003", "label": "Fixture unrelated item", "description": "TEST FIXTURE",
-         "match": {"type": "label", "language": "en", "text": "Fixture unrelated item"}},
-        {"id": "Q900002", "label": f"{text} (fixture namesake)", "description": "TEST FIXTURE",
-         "match": {"type": "label", "language": "en", "text": f"{text} (fixture namesake)"}},
-        {"id": "Q900001", "label": text, "description": "TEST FIXTURE exact",
-         "match": {"type": "label", "language": "en", "text": text}},
+        {
+            "id": "Q900003",
+            "label": "Fixture unrelated item",
+            "description": "TEST FIXTURE",
+            "match": {"type": "label", "language": "en", "text": "Fixture unrelated item"},
+        },
+        {
+            "id": "Q900002",
+            "label": f"{text} (fixture namesake)",
+            "description": "TEST FIXTURE",
+            "match": {"type": "label", "language": "en", "text": f"{text} (fixture namesake)"},
+        },
+        {
+            "id": "Q900001",
+            "label": text,
+            "description": "TEST FIXTURE exact",
+            "match": {"type": "label", "language": "en", "text": text},
+        },
     ]
 
 
@@ -89,13 +123,18 @@ class StandIn:
         action = params.get("action", [""])[0]
         if action == "wbgetentities":
             ids = params.get("ids", [""])[0].split("|")
-            body: dict[str, Any] = {"entities": {qid: entity(qid) for qid in ids if qid}, "success": 1}
+            body: dict[str, Any] = {
+                "entities": {qid: entity(qid) for qid in ids if qid},
+                "success": 1,
+            }
         elif action == "wbsearchentities":
             body = {"search": search(params.get("search", [""])[0]), "success": 1}
         else:
             body = {"error": {"code": "badvalue", "info": f"unknown action {action!r}"}}
         data = json.dumps(body).encode("utf-8")
-        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+        start_response(
+            "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+        )
         return [data]
 
 
