@@ -7,6 +7,7 @@ resolved :class:`~loader.settings.Settings` from the click context and turns a
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import sys
@@ -173,7 +174,7 @@ def stats(ctx: click.Context, by_document: bool, fmt: str) -> None:
             return
         result = counting.store_stats(store)
         if fmt == "json":
-            click.echo(json.dumps(dict(result.lines())))
+            click.echo(json.dumps(dataclasses.asdict(result)))
         else:
             for label, value in result.lines():
                 click.echo(f"{label:<36} {value:>9}")

@@ -42,6 +42,7 @@ class Stats:
     claim_triples: int
     inferred_triples: int
     background_inferred_triples: int
+    wikidata_triples: int
     named_graphs: int
 
     def lines(self) -> list[tuple[str, int]]:
@@ -54,6 +55,7 @@ class Stats:
             ("  curated claim triples", self.claim_triples),
             ("  inferred, per assertion", self.inferred_triples),
             ("  inferred, ontology and catalogue", self.background_inferred_triples),
+            ("  Wikidata's data (local cache)", self.wikidata_triples),
             ("named graphs", self.named_graphs),
         ]
 

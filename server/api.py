@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import re
-from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -18,8 +17,8 @@ from flask import request
 from pyoxigraph import Literal
 from pyoxigraph import NamedNode
 
+from loader.ontology import ENTITY_TYPES
 from loader.serialization import prefixes
-from loader.vocab import AT
 from server import lookups
 from server import runtime
 from server.errors import ApiError
@@ -27,19 +26,8 @@ from server.search import NameIndex
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 OPENAPI = Path(__file__).parent / "openapi.json"
+RELATIONS_KEY = "attest.relations"
 MAX_PER_PAGE = 100
-ENTITY_TYPES = (
-    "Person",
-    "Organization",
-    "Group",
-    "Country",
-    "Place",
-    "Event",
-    "Operation",
-    "Award",
-    "Office",
-    "Concept",
-)
 
 
 def name_index() -> NameIndex:
@@ -70,14 +58,9 @@ def _iri(text: str, role: str) -> NamedNode:
         raise ApiError(400, f"{role}: '{text}' is not a valid IRI") from None
 
 
-@cache
-def _relations_cache_key() -> str:
-    return "attest.relations"
-
-
 def _relations() -> dict[str, str]:
     """Claim relations by local name and by folded label → IRI."""
-    cached = current_app.extensions.get(_relations_cache_key())
+    cached = current_app.extensions.get(RELATIONS_KEY)
     if cached is None:
         rows = runtime().store.query(
             "PREFIX at: <https://w3id.org/attest/ontology#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
@@ -88,7 +71,7 @@ def _relations() -> dict[str, str]:
             iri = row["p"].value
             cached[iri.rsplit("#", 1)[-1].casefold()] = iri
             cached[row["label"].value.casefold()] = iri
-        current_app.extensions[_relations_cache_key()] = cached
+        current_app.extensions[RELATIONS_KEY] = cached
     return cached
 
 
@@ -503,6 +486,3 @@ def contested_json() -> dict[str, Any]:
 @blueprint.get("/contested")
 def contested() -> Response:
     return jsonify(contested_json())
-
-
-_ = AT  # the ontology namespace is what the stored queries use

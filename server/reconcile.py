@@ -23,8 +23,8 @@ from flask import Response
 from flask import render_template
 from flask import request
 
+from loader.ontology import ENTITY_TYPES
 from server import runtime
-from server.api import ENTITY_TYPES
 from server.api import entity_json
 from server.api import name_index
 from server.errors import ApiError

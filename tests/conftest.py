@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Iterable
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -120,14 +121,13 @@ def run_attest(
     )
 
 
-@pytest.fixture(scope="session")
-def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real ``oxigraph serve`` on 127.0.0.1 (from the oxigraph package); yields its base URL."""
+@contextmanager
+def running_oxigraph(location: Path) -> Iterator[str]:
+    """Run a real ``oxigraph serve`` (from the oxigraph package) on 127.0.0.1; yield its base URL."""
     binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
     if not Path(binary).exists():
         pytest.fail("the 'oxigraph' server is not installed; pip install -e '.[test]'")
-    location = tmp_path_factory.mktemp("oxigraph-server")
-    log = location.parent / "oxigraph-server.log"
+    log = location / "oxigraph-server.log"
     port = free_port()
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -141,6 +141,13 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
     finally:
         stop(process)
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real ``oxigraph serve`` for the remote store; yields its base URL."""
+    with running_oxigraph(tmp_path_factory.mktemp("oxigraph-server")) as base:
+        yield base
 
 
 class Server:

@@ -80,7 +80,15 @@ def test_stats_and_report_by_document(seed_settings: Settings) -> None:
     plain = run_attest("--data-dir", str(seed_settings.data_dir), "stats", "--format", "json")
     numbers = json.loads(plain.stdout)
     assert numbers["assertions"] == 337 and numbers["documents"] == 15
-    assert numbers["  inferred, per assertion"] > 0 and numbers["  curated claim triples"] > 337
+    assert numbers["inferred_triples"] > 0 and numbers["claim_triples"] > 337
+    assert (
+        numbers["triples"]
+        == numbers["default_graph_triples"]
+        + sum(
+            numbers[k] for k in ("claim_triples", "inferred_triples", "background_inferred_triples")
+        )
+        + numbers["wikidata_triples"]
+    )
     report = run_attest(
         "--data-dir", str(seed_settings.data_dir), "stats", "--by-document", "--format", "json"
     )

@@ -147,7 +147,7 @@ def _curl_requests() -> list[tuple[str, str, dict[str, str], dict[str, str], byt
         for line in block.splitlines():
             if not line.startswith("curl ") or "127.0.0.1:5000" not in line:
                 continue
-            words = shlex.split(line)
+            words = shlex.split(line, comments=True)
             url, headers, form, body, method = "", {}, {}, None, "GET"
             index = 1
             while index < len(words):

@@ -6,8 +6,6 @@ import csv
 import json
 import re
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,9 +23,9 @@ from tests import wikidata_standin
 from tests.conftest import Server
 from tests.conftest import free_port
 from tests.conftest import run_attest
+from tests.conftest import running_oxigraph
 from tests.conftest import start_server
 from tests.conftest import stop
-from tests.conftest import wait_for
 
 WD = "http://www.wikidata.org/entity/"
 KINDS = {
@@ -264,27 +262,13 @@ def test_link_lists_every_unlinked_entity_in_text(seeds_copy: Path) -> None:
 @pytest.fixture(scope="module")
 def wikidata_sparql(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A second local SPARQL server standing in for Wikidata's query service (fixture data)."""
-    binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
-    location = tmp_path_factory.mktemp("wikidata-sparql")
-    log = location / "log.txt"
-    port = free_port()
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [binary, "serve", "--location", str(location / "db"), "--bind", f"127.0.0.1:{port}"],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{base}/query?query=ASK%7B%7D", process, log)
+    with running_oxigraph(tmp_path_factory.mktemp("wikidata-sparql")) as base:
         fixture = (Path(__file__).parent / "fixtures" / "wikidata" / "standin.ttl").read_bytes()
         response = httpx.post(
             f"{base}/store?default", content=fixture, headers={"Content-Type": "text/turtle"}
         )
         assert response.status_code in (200, 201, 204), response.text
         yield f"{base}/query"
-    finally:
-        stop(process)
 
 
 @pytest.fixture(scope="module")
