@@ -22,6 +22,7 @@ from rdflib import Graph
 
 from loader import infer
 from loader import seeds as seed_files
+from loader import shacl
 from loader import validate as checks
 from loader import wikidata
 from loader.build import build_quads
@@ -143,7 +144,7 @@ def _shacl_check(prepared: Prepared) -> Callable[[OxStore], None]:
             data=serialize((q.triple for q in default), format=RdfFormat.N_TRIPLES),
             format="nt",
         )
-        problems = checks.shacl_problems(data, prepared.shapes, prepared.corpus)
+        problems = shacl.shacl_problems(data, prepared.shapes, prepared.corpus)
         if problems:
             raise ValidationError(problems)
 

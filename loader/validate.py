@@ -21,7 +21,6 @@ from typing import Any
 
 from pyoxigraph import Literal
 from pyoxigraph import NamedNode
-from rdflib import Graph
 
 from loader import quotes
 from loader.errors import Problem
@@ -575,43 +574,7 @@ def check(seeds: Seeds, schema: Schema, iris: Iris) -> Corpus:
     )
 
 
-def shacl_problems(data: Graph, shapes: Graph, corpus: Corpus) -> list[Problem]:
-    """Validate the built default graph with pyshacl; map violations back to seed lines.
-
-    :returns: one Problem per violation (empty when the graph conforms).
-    """
-    import pyshacl
-
-    conforms, report, _ = pyshacl.validate(
-        data, shacl_graph=shapes, inference="none", allow_warnings=True, advanced=True
-    )
-    if conforms:
-        return []
-    assert isinstance(report, Graph)
-    where_of = _where_by_iri(corpus)
-    problems = []
-    rows = report.query(
-        """PREFIX sh: <http://www.w3.org/ns/shacl#>
-        SELECT ?focus ?path ?message WHERE {
-          ?result a sh:ValidationResult ; sh:focusNode ?focus ; sh:resultSeverity sh:Violation .
-          OPTIONAL { ?result sh:resultPath ?path }
-          OPTIONAL { ?result sh:resultMessage ?message }
-        }"""
-    )
-    for row in rows:
-        focus, path, message = row  # type: ignore[misc]
-        where = where_of(str(focus))
-        detail = f" ({path})" if path is not None else ""
-        problems.append(
-            where.problem(
-                f"SHACL: {message or 'violation'} at <{focus}>{detail}",
-                "fix the seed entry this node was built from",
-            )
-        )
-    return problems
-
-
-def _where_by_iri(corpus: Corpus) -> Callable[[str], Where]:
+def where_by_iri(corpus: Corpus) -> Callable[[str], Where]:
     def lookup(iri: str) -> Where:
         parts = corpus.iris.split(iri)
         if parts is not None:

@@ -38,9 +38,20 @@ def name_index() -> NameIndex:
     return index
 
 
+def single_arg(name: str, default: str | None = None) -> str | None:
+    """The one value of query parameter *name*; a repeated parameter is a mistake.
+
+    :raises ApiError: 400 if the parameter is given more than once.
+    """
+    values = request.args.getlist(name)
+    if len(values) > 1:
+        raise ApiError(400, f"give '{name}' once, not {len(values)} times")
+    return values[0] if values else default
+
+
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
+    raw = single_arg(name)
+    if raw is None:
         return default
     try:
         value = int(raw)
@@ -152,7 +163,7 @@ def provenance() -> Response:
     bindings: dict[str, NamedNode | Literal] = {}
     pattern: dict[str, Any] = {}
     for role, variable in (("subject", "s"), ("predicate", "p"), ("object", "o")):
-        raw = request.args.get(role, "").strip()
+        raw = (single_arg(role) or "").strip()
         if raw:  # an empty field (as a form sends it) matches anything
             bindings[variable] = resolve_term(raw, role)
     page = _int_arg("page", 1, 1, 1_000_000)
@@ -442,10 +453,10 @@ def assertion(assertion_id: str) -> Response:
 
 @blueprint.get("/search")
 def search() -> Response:
-    query = request.args.get("q", "").strip()
+    query = (single_arg("q") or "").strip()
     if not query:
         raise ApiError(400, "give a name to search for: /api/search?q=Soleimani")
-    kind = request.args.get("type")
+    kind = single_arg("type")
     if kind is not None and kind not in ENTITY_TYPES:
         raise ApiError(400, f"type must be one of {', '.join(ENTITY_TYPES)}, got {kind!r}")
     limit = _int_arg("limit", 20, 1, 100)

@@ -11,9 +11,9 @@ from rdflib import Namespace
 
 from loader import pipeline
 from loader.settings import Settings
+from loader.shacl import shacl_problems
 from loader.store import MemoryStore
 from loader.store import open_store
-from loader.validate import shacl_problems
 
 OA = Namespace("http://www.w3.org/ns/oa#")
 AT = "PREFIX at: <https://w3id.org/attest/ontology#>\nPREFIX oa: <http://www.w3.org/ns/oa#>\n"

@@ -34,7 +34,7 @@ def test_every_api_route_is_documented(http: httpx.Client) -> None:
 
 
 @schema.parametrize()
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_openapi_file_and_never_answers_5xx(
     case: schemathesis.Case, live_server: Server
 ) -> None:

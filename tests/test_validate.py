@@ -153,6 +153,7 @@ def _snapshot(settings: Settings) -> tuple[str, str | None]:
 @pytest.fixture
 def loaded(settings: Settings, fixture_seeds: Path) -> Settings:
     """The good fixture loaded, plus a verified-id list so Wikidata ids are checked."""
+    (fixture_seeds / "wikidata").mkdir(exist_ok=True)  # git keeps no empty directory
     (fixture_seeds / "wikidata" / "verified.tsv").write_text(
         "label\tkind\tqid\tevidence\nTEST FIXTURE\tPlace\tQ1\tnone: a test fixture, not a real look-up\n",
         encoding="utf-8",
