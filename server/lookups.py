@@ -7,7 +7,6 @@ with a fixed number of queries, whatever its size.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from collections.abc import Mapping
 from functools import cache
@@ -302,10 +301,3 @@ def group_claims(
 def sources_for(store: Store, iris: Iris, nodes: Iterable[Term]) -> dict[str, dict[str, Any]]:
     """Short source descriptions for assertions (see :func:`_summaries`)."""
     return _summaries(store, iris, list(nodes))
-
-
-def by_assertion(rows: list[Row]) -> dict[str, list[Row]]:
-    grouped: dict[str, list[Row]] = defaultdict(list)
-    for row in rows:
-        grouped[row["assertion"].value].append(row)
-    return grouped

@@ -7,6 +7,7 @@ client that asks for it (see :mod:`server.linked_data`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,13 +82,20 @@ def contested_page() -> Response:
     return _html("contested.html", data=api.contested_json())
 
 
-@blueprint.get("/entity/<entity_id>")
-def entity_page(entity_id: str) -> Response:
-    iri = runtime().iris.entity(entity_id)
+def _resource(iri: str, page: Callable[[], Response]) -> Response:
+    """Answer RDF when the client asked for it (content negotiation), else the HTML *page*."""
     chosen = linked_data.wanted_format()
     if chosen is not None:
         return linked_data.describe(iri, chosen)
-    return _html("entity.html", entity=api.entity_json(entity_id))
+    return page()
+
+
+@blueprint.get("/entity/<entity_id>")
+def entity_page(entity_id: str) -> Response:
+    return _resource(
+        runtime().iris.entity(entity_id),
+        lambda: _html("entity.html", entity=api.entity_json(entity_id)),
+    )
 
 
 @dataclass(frozen=True)
@@ -112,24 +120,23 @@ def segments(text: str, spans: list[dict[str, Any]]) -> list[Segment]:
 
 @blueprint.get("/document/<document_id>")
 def document_page(document_id: str) -> Response:
-    iri = runtime().iris.document(document_id)
-    chosen = linked_data.wanted_format()
-    if chosen is not None:
-        return linked_data.describe(iri, chosen)
-    document = api.document_json(document_id)
-    pieces = segments(document["text"] or "", document["assertions"]) if document["text"] else []
-    return _html("document.html", document=document, segments=pieces)
+    def page() -> Response:
+        document = api.document_json(document_id)
+        pieces = (
+            segments(document["text"] or "", document["assertions"]) if document["text"] else []
+        )
+        return _html("document.html", document=document, segments=pieces)
+
+    return _resource(runtime().iris.document(document_id), page)
 
 
 @blueprint.get("/assertion/<assertion_id>")
 def assertion_page(assertion_id: str) -> Response:
-    iri = runtime().iris.assertion(assertion_id)
-    chosen = linked_data.wanted_format()
-    if chosen is not None:
-        return linked_data.describe(iri, chosen)
-    assertion = api.assertion_json(assertion_id)
-    context = _quote_context(assertion)
-    return _html("assertion.html", a=assertion, context=context)
+    def page() -> Response:
+        assertion = api.assertion_json(assertion_id)
+        return _html("assertion.html", a=assertion, context=_quote_context(assertion))
+
+    return _resource(runtime().iris.assertion(assertion_id), page)
 
 
 def _quote_context(assertion: dict[str, Any], width: int = 240) -> dict[str, str]:
@@ -152,19 +159,13 @@ def _quote_context(assertion: dict[str, Any], width: int = 240) -> dict[str, str
 def node_page(kind: str, rest: str) -> Response:
     """Nodes minted under an entity, document or assertion (steps, selectors, graphs, statements)."""
     iri = runtime().settings.base_iri + f"{kind}/{rest}"
-    chosen = linked_data.wanted_format()
-    if chosen is not None:
-        return linked_data.describe(iri, chosen)
-    return _node_html(iri)
+    return _resource(iri, lambda: _node_html(iri))
 
 
 @blueprint.get("/load")
 def load_page() -> Response:
     iri = runtime().iris.load
-    chosen = linked_data.wanted_format()
-    if chosen is not None:
-        return linked_data.describe(iri, chosen)
-    return _node_html(iri)
+    return _resource(iri, lambda: _node_html(iri))
 
 
 def _node_html(iri: str) -> Response:

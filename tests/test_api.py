@@ -151,7 +151,8 @@ def test_entity_names_types_wikidata_and_claims(
     }
     assert made == expected
     about = {(g["relation"]["iri"], g["role"]) for g in body["claims_about"]}
-    assert (AT + "positionHeld", "subject") in about or about
+    assert (AT + "positionHeld", "subject") in about, "Press TV calls him the then president of the KRG"
+    assert (AT + "ledBy", "object") in about, "an inferred inverse, shown with its group"
 
 
 def test_entity_claims_about_include_both_directions_with_sources(http: httpx.Client) -> None:
