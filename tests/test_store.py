@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pyoxigraph import DefaultGraph
 from pyoxigraph import Quad
 from pyoxigraph import QuerySolutions
 from rdflib import Graph
@@ -169,12 +168,6 @@ def test_store_without_a_load_says_how_to_build_it(tmp_path: Path) -> None:
     assert store.is_empty()
     with pytest.raises(StoreError, match="attest load"):
         store.query("ASK {}")
-
-
-def test_default_graph_quads_are_not_in_named_graphs(seed_settings: Settings) -> None:
-    with open_store(seed_settings) as store:
-        default = [q for q in store.quads() if isinstance(q.graph_name, DefaultGraph)]
-    assert default and all(q.subject.value for q in default)
 
 
 def test_memory_store_check_failure_keeps_old_data() -> None:
