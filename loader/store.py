@@ -159,13 +159,11 @@ def _query_local(
         raise StoreError(f"cannot read the store: {exc}") from exc
 
 
-class MemoryStore(_Closing):
-    """An in-memory Oxigraph store, for tests. Gone when the process ends."""
+class _LocalStore(_Closing):
+    """Queries and reads served by Oxigraph in this process (memory and on-disk stores)."""
 
-    kind = "memory"
-
-    def __init__(self) -> None:
-        self._store = OxStore()
+    def _oxigraph(self) -> OxStore:
+        raise NotImplementedError
 
     def query(
         self,
@@ -176,7 +174,22 @@ class MemoryStore(_Closing):
         named_graphs: list[str] | None = None,
         base_iri: str | None = None,
     ) -> Result:
-        return _query_local(self._store, sparql, union, default_graphs, named_graphs, base_iri)
+        return _query_local(self._oxigraph(), sparql, union, default_graphs, named_graphs, base_iri)
+
+    def quads(self) -> Iterator[Quad]:
+        return iter(self._oxigraph())
+
+
+class MemoryStore(_LocalStore):
+    """An in-memory Oxigraph store, for tests. Gone when the process ends."""
+
+    kind = "memory"
+
+    def __init__(self) -> None:
+        self._store = OxStore()
+
+    def _oxigraph(self) -> OxStore:
+        return self._store
 
     def replace(self, quads: Iterable[Quad], check: Check | None = None) -> int:
         fresh = OxStore()
@@ -192,9 +205,6 @@ class MemoryStore(_Closing):
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from None
 
-    def quads(self) -> Iterator[Quad]:
-        return iter(self._store)
-
     def is_empty(self) -> bool:
         return len(self._store) == 0
 
@@ -202,7 +212,7 @@ class MemoryStore(_Closing):
         return None
 
 
-class OxigraphStore(_Closing):
+class OxigraphStore(_LocalStore):
     """The embedded on-disk store (RocksDB via pyoxigraph), swapped atomically per load."""
 
     kind = "oxigraph"
@@ -225,7 +235,7 @@ class OxigraphStore(_Closing):
         path = self.data_dir / STORES / name
         return path if name and path.is_dir() else None
 
-    def _live(self) -> OxStore:
+    def _oxigraph(self) -> OxStore:
         path = self.current_path
         if path is None:
             raise StoreError(
@@ -238,17 +248,6 @@ class OxigraphStore(_Closing):
                 raise StoreError(f"cannot open the store in {path}: {exc}") from exc
             self._opened = path.name
         return self._store
-
-    def query(
-        self,
-        sparql: str,
-        *,
-        union: bool = False,
-        default_graphs: list[str] | None = None,
-        named_graphs: list[str] | None = None,
-        base_iri: str | None = None,
-    ) -> Result:
-        return _query_local(self._live(), sparql, union, default_graphs, named_graphs, base_iri)
 
     def replace(self, quads: Iterable[Quad], check: Check | None = None) -> int:
         if not self.writable:
@@ -321,9 +320,6 @@ class OxigraphStore(_Closing):
         for path in (self.data_dir / STORES).iterdir():
             if path.name not in keep:
                 shutil.rmtree(path, ignore_errors=True)
-
-    def quads(self) -> Iterator[Quad]:
-        return iter(self._live())
 
     def is_empty(self) -> bool:
         return self.current_path is None

@@ -17,6 +17,7 @@ from flask import request
 from pyoxigraph import Literal
 from pyoxigraph import NamedNode
 
+from loader.iris import is_slug
 from loader.ontology import ENTITY_TYPES
 from loader.serialization import prefixes
 from server import lookups
@@ -217,7 +218,7 @@ def provenance() -> Response:
 
 
 def _entity_node(entity_id: str) -> NamedNode:
-    if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", entity_id):
+    if not is_slug(entity_id):
         raise ApiError(404, f"no entity '{entity_id}'; ids are lowercase words joined by hyphens")
     return NamedNode(runtime().iris.entity(entity_id))
 
@@ -345,7 +346,7 @@ def entity(entity_id: str) -> Response:
 def document_json(document_id: str) -> dict[str, Any]:
     """One document: metadata, text, embedded documents, and every assertion with its span."""
     store, iris = runtime().store, runtime().iris
-    if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", document_id):
+    if not is_slug(document_id):
         raise ApiError(404, f"no document '{document_id}'")
     node = NamedNode(iris.document(document_id))
     rows = lookups.select(store, "document", bindings={"document": node})
@@ -437,7 +438,7 @@ def document(document_id: str) -> Response:
 
 def assertion_json(assertion_id: str) -> dict[str, Any]:
     store, iris = runtime().store, runtime().iris
-    if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", assertion_id):
+    if not is_slug(assertion_id):
         raise ApiError(404, f"no assertion '{assertion_id}'")
     node = NamedNode(iris.assertion(assertion_id))
     found = lookups.describe_assertions(store, iris, [node]).get(node.value)
