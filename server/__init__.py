@@ -61,6 +61,7 @@ def create_app(
     :raises StoreError: if the store cannot be opened.
     """
     from server import api
+    from server import caching
     from server import errors
     from server import pages
     from server import reconcile
@@ -75,6 +76,7 @@ def create_app(
         resolved, store, make_runner(resolved, store), Iris(resolved.base_iri)
     )
     errors.register(app)
+    caching.register(app)
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(reconcile.blueprint)

@@ -25,6 +25,7 @@ from pyoxigraph import serialize
 from werkzeug.datastructures import MIMEAccept
 
 from loader.errors import QueryError
+from server import caching
 from server import examples
 from server import formats
 from server import runtime
@@ -251,6 +252,7 @@ def _update(update: str, params: list[tuple[str, str]]) -> Response:
         runtime().store.update(prologue + with_using(update, using))
     except QueryError as exc:
         raise _syntax_error(str(exc), shift=len(prologue)) from None
+    caching.data_changed()
     return Response(status=204)
 
 
