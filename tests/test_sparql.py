@@ -232,6 +232,18 @@ def test_syntax_error_is_400_with_message_and_position(http: httpx.Client) -> No
     assert position["line"] == 3 and position["column"] >= 1
 
 
+def test_syntax_error_page_reads_as_a_sentence(http: httpx.Client) -> None:
+    # What YASGUI's "open in a new window" shows: the browser gets the error page.
+    response = http.get(
+        "/sparql",
+        params={"query": "SELECT * WHERE { ?s ?p }"},
+        headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"},
+    )
+    assert response.status_code == 400 and response.headers["content-type"].startswith("text/html")
+    assert "At line 1, column " in response.text
+    assert "{" + "'line'" not in response.text and "&#39;line&#39;" not in response.text
+
+
 def test_protocol_errors(http: httpx.Client) -> None:
     assert http.put("/sparql", params={"query": "ASK {}"}).status_code == 405
     assert "GET" in http.put("/sparql", params={"query": "ASK {}"}).headers.get("allow", "")
