@@ -231,7 +231,17 @@ def test_home_page_counts_what_each_page_and_stats_count(http: httpx.Client) -> 
     assert shown == [str(len(stated["assertions"]))] == ["57"]
 
 
-ID_KEYS = {"id", "speaker", "author", "publisher", "part_of", "by", "in", "disputes", "corroborates"}
+ID_KEYS = {
+    "id",
+    "speaker",
+    "author",
+    "publisher",
+    "part_of",
+    "by",
+    "in",
+    "disputes",
+    "corroborates",
+}
 
 
 def _ids_in(value: object, key: str = "") -> list[str]:
@@ -270,3 +280,13 @@ def test_docs_name_the_wikidata_cache_the_code_writes() -> None:
     for text in (README, SEEDS_README):
         assert "cache.ttl" not in text
     assert f"seeds/{CACHE_FILE}" in README and CACHE_FILE.split("/")[-1] in SEEDS_README
+
+
+def test_readme_trig_example_is_abridged_from_the_served_answer(http: httpx.Client) -> None:
+    [block] = _blocks("trig")
+    command = re.search(r"`(curl -H 'Accept: application/trig' [^`]+)`", README)
+    assert command is not None
+    path = command.group(1).split("127.0.0.1:5000", 1)[1]
+    served = http.get(path, headers={"Accept": "application/trig"}).text.splitlines()
+    # Every line, prefixes included, is a line of the real answer: nothing reworded.
+    assert [line for line in block.splitlines() if line not in served] == []
