@@ -28,6 +28,7 @@ from loader.errors import QueryError
 from server import caching
 from server import examples
 from server import formats
+from server import jsonld
 from server import runtime
 from server import sparqltext
 from server.errors import ApiError
@@ -182,8 +183,15 @@ def _query(query: str, params: list[tuple[str, str]]) -> Response:
         raise ApiError(answer.status, answer.error)
     textual = answer.media_type.startswith("text/") or answer.media_type.endswith(("json", "xml"))
     content_type = f"{answer.media_type}; charset=utf-8" if textual else answer.media_type
-    response = Response(answer.body, content_type=content_type)
+    body = answer.body
+    chosen = formats.by_media_type(answer.media_type, formats.GRAPH_FORMATS)
+    if answer.unit == "triples" and chosen is not None and chosen.name == "jsonld":
+        # Prefixed names under an inline @context, as on the Linked Data pages.
+        body = jsonld.compact(body or b"[]", settings.base_iri)
+    response = Response(body, content_type=content_type)
     response.headers["Vary"] = "Accept"
+    if body is not answer.body:
+        response.headers["Link"] = f'<{request.url_root}context.jsonld>; rel="{jsonld.CONTEXT_REL}"'
     if answer.truncated:
         _refuse_unmarked_cut(answer.media_type, answer.unit, settings.result_limit)
         # Virtuoso's header for a capped answer, which some clients know.

@@ -496,3 +496,15 @@ def test_updates_with_token_when_enabled(settings: Settings, tmp_path: Path) -> 
 def test_sparql_json_is_valid_json_with_head_and_results(http: httpx.Client) -> None:
     body = json.loads(http.get("/sparql", params={"query": SELECT}).content)
     assert body["head"]["vars"] == ["a", "speaker"] and len(body["results"]["bindings"]) == 7
+
+
+def test_construct_as_json_ld_reads_as_json(http: httpx.Client) -> None:
+    response = http.get("/sparql", params={"query": CONSTRUCT, "format": "json-ld"})
+    document = response.json()
+    assert document["@context"]["at"] == AT and document["@graph"]
+    assert all(node["@id"].startswith("assertion:") for node in document["@graph"])
+    assert "context.jsonld" in response.headers["link"]
+    ntriples = http.get("/sparql", params={"query": CONSTRUCT, "format": "ntriples"})
+    assert {q.triple for q in parse(response.content, RdfFormat.JSON_LD)} == {
+        q.triple for q in parse(ntriples.content, RdfFormat.N_TRIPLES)
+    }
