@@ -98,16 +98,8 @@ def describe(iri: str, chosen: formats.Format) -> Response:
             for r in select(store, "graph-content", bindings={"node": node})
         ]
     if not triples:
-        # A named graph the default graph says nothing about (the background
-        # inference, the Wikidata cache): describe it as a graph and count its
-        # triples. Its content goes only in dataset formats, inside the graph.
-        size = _graph_size(node)
-        if size or iri in _minted_graphs():
-            triples = [
-                Triple(node, RDF_TYPE, SD_GRAPH),
-                Triple(node, VOID_TRIPLES, Literal(str(size), datatype=XSD_INTEGER)),
-            ]
-            quads += [Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in triples]
+        triples = graph_description(node)
+        quads += [Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in triples]
     if not quads:
         raise ApiError(404, f"nothing is known about <{iri}>")
     return _rdf_response(iri, chosen, triples, quads)
@@ -145,6 +137,22 @@ def ontology(chosen: formats.Format, iri: str) -> Response:
     triples = [Triple(t.subject, t.predicate, t.object) for t in rows]  # type: ignore[union-attr]
     quads = [Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in triples]
     return _rdf_response(iri, chosen, triples, quads)
+
+
+def graph_description(node: NamedNode) -> list[Triple]:
+    """Describe a named graph the default graph says nothing about: a graph, and its size.
+
+    For the background inference and the Wikidata cache (always minted, even
+    when a load leaves one empty). Its content goes only in dataset formats,
+    inside the graph; empty for anything that is not a graph.
+    """
+    size = _graph_size(node)
+    if not size and node.value not in _minted_graphs():
+        return []
+    return [
+        Triple(node, RDF_TYPE, SD_GRAPH),
+        Triple(node, VOID_TRIPLES, Literal(str(size), datatype=XSD_INTEGER)),
+    ]
 
 
 def _graph_size(node: NamedNode) -> int:

@@ -171,12 +171,21 @@ def load_page() -> Response:
 
 def _node_html(iri: str) -> Response:
     store = runtime().store
-    node = NamedNode(iri)
+    try:
+        node = NamedNode(iri)
+    except ValueError:
+        raise ApiError(404, f"'{iri}' is not an IRI this server mints") from None
     rows = lookups.select(store, "describe", bindings={"node": node})
     graph_rows = lookups.select(store, "describe-graphs", bindings={"node": node}) + [
         {**row, "g": node}
         for row in lookups.select(store, "graph-content", bindings={"node": node})
     ]
+    if not rows:
+        described: list[dict[str, Any]] = [
+            {"s": t.subject, "p": t.predicate, "o": t.object}
+            for t in linked_data.graph_description(node)
+        ]
+        rows = described
     if not rows and not graph_rows:
         raise ApiError(404, f"nothing is known about <{iri}>")
     describer = lookups.Describer(store, runtime().iris)

@@ -281,3 +281,12 @@ def test_a_new_load_changes_the_validators(settings: Settings, tmp_path: Path) -
             assert after.status_code == 200 and after.headers["etag"] != before
     finally:
         stop(server.process)
+
+
+def test_browser_gets_html_for_graphs_and_bad_paths_are_404(http: httpx.Client) -> None:
+    for path in ("/graph/wikidata", "/graph/inferred"):
+        response = http.get(path, headers={"Accept": "text/html"})
+        assert response.status_code == 200 and "void#triples" in response.text, path
+    for accept in ("text/html", "text/turtle"):
+        bad = http.get("/entity/not%20an%20iri/x", headers={"Accept": accept})
+        assert bad.status_code == 404, accept
