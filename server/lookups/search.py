@@ -17,7 +17,7 @@ from typing import Any
 
 from loader.iris import Iris
 from loader.store import Store
-from server.lookups import select
+from server.lookups.describe import select
 
 _VOWELS = re.compile(r"[aeiouy]")
 _DOUBLES = re.compile(r"(.)\1+")
