@@ -243,7 +243,7 @@ class ReadModel:
                 "contesting": len(disputing),
             }
             yield self.quad(node, AT.card, _card(card))
-            sources = found.sources
+            sources = self._alternating(found.sources)
             yield from self._list(
                 node,
                 (iris.assertion(a) for a, _ in sources),
@@ -257,6 +257,18 @@ class ReadModel:
                     ]
                 ),
             )
+
+    def _alternating(self, sources: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+        """Curated sources alternating by stance (so a short page shows both sides), then inferred."""
+        rank: Counter[tuple[bool, str]] = Counter()
+        keyed = []
+        for position, (assertion_id, inferred) in enumerate(sources):
+            stance = self.corpus.assertions[assertion_id].stance
+            rank[(inferred, stance)] += 1
+            keyed.append(
+                ((inferred, rank[(inferred, stance)], stance, position), (assertion_id, inferred))
+            )
+        return [source for _, source in sorted(keyed)]
 
     def _disputing(self, key: str, found: _Claim) -> dict[str, str]:
         """Assertions that deny this claim or dispute one affirming it → how (denies wins)."""

@@ -78,6 +78,8 @@ def claim_groups(renderer: Renderer, claim_nodes: list[str], focus: str) -> list
                 **renderer.triple(found["claim"]),
                 "sources": sources,
                 "sources_total": found["sources"],
+                "affirmed": found["affirmed"],
+                "denied": found["denied"],
             }
         )
     return list(groups.values())
