@@ -31,6 +31,8 @@ from server.lookups.entity import neighbours as neighbours_lookup
 from server.lookups.provenance import provenance as provenance_lookup
 from server.lookups.search import NameIndex
 from server.lookups.speaker import speaker as speaker_lookup
+from server.lookups.text import TextIndex
+from server.lookups.text import TextIndexBuilding
 from server.lookups.timeline import timeline as timeline_lookup
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
@@ -348,10 +350,48 @@ def search() -> Response:
     kind = single_arg("type")
     if kind is not None and kind not in ENTITY_TYPES:
         raise ApiError(400, f"type must be one of {', '.join(ENTITY_TYPES)}, got {kind!r}")
-    limit = _int_arg("limit", 20, 1, 100)
+    limit = _int_arg("limit", 20, 1, MAX_PER_PAGE)
+    page = page_args(limit)
     index = name_index()
-    hits = index.search(query, kind=kind, limit=limit)
-    return jsonify({"ok": True, "query": query, "results": [index.hit_json(hit) for hit in hits]})
+    hits = index.search(query, kind=kind, limit=page.page * page.per_page + 1)
+    shown = hits[page.offset : page.offset + page.per_page]
+    more = len(hits) > page.page * page.per_page
+    answer = {
+        "query": query,
+        "page": page.page,
+        "per_page": page.per_page,
+        "results": [index.hit_json(hit) for hit in shown],
+    }
+    return jsonify(paged("/api/search", answer, page, more=more))
+
+
+def text_index() -> TextIndex:
+    index = current_app.extensions.get("attest.text")
+    if index is None:
+        index = TextIndex(runtime().store, runtime().iris)
+        current_app.extensions["attest.text"] = index
+    return index
+
+
+def quotes_json() -> dict[str, Any]:
+    """Assertions whose quoted words contain every word of ``q``, paged.
+
+    :raises ApiError: 400 without words; 503 while the index is being built.
+    """
+    query = (single_arg("q") or "").strip()
+    if not query:
+        raise ApiError(400, "give words to find in quotes: /api/quotes?q=weapons+Kurds")
+    page = page_args()
+    try:
+        answer = text_index().search(query, page)
+    except TextIndexBuilding as exc:
+        raise ApiError(503, str(exc)) from None
+    return paged("/api/quotes", {"query": query, **answer}, page)
+
+
+@blueprint.get("/quotes")
+def quotes() -> Response:
+    return jsonify(quotes_json())
 
 
 def contested_json() -> dict[str, Any]:
