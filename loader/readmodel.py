@@ -39,6 +39,7 @@ from loader.validate import Corpus
 from loader.vocab import AT
 from loader.vocab import RDF
 
+FORMAT = "1"  # the read model's layout; a store built with another must be rebuilt
 Triple = tuple[str, str, "str | Literal"]
 JSON = NamedNode(str(RDF.JSON))
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -412,6 +413,7 @@ class ReadModel:
             "claims": len(self.claims),
             "contested": len(contested),
             "dated": len(self.timeline),
+            "format": FORMAT,
         }
         yield self.quad(iris.home_node, AT.card, _card(home))
 

@@ -24,6 +24,7 @@ from loader.store import open_store
 from server.executor import InlineRunner
 from server.executor import ProcessPool
 from server.executor import make_runner
+from server.lookups.cards import read_model_problem
 
 __all__ = ["create_app", "runtime", "Runtime"]
 
@@ -74,6 +75,7 @@ def create_app(
     app.extensions["attest"] = Runtime(
         resolved, store, make_runner(resolved, store), Iris(resolved.base_iri)
     )
+    app.extensions[api.READ_MODEL_KEY] = read_model_problem(store, Iris(resolved.base_iri))
     errors.register(app)
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(api.blueprint)

@@ -23,6 +23,7 @@ from server import runtime
 from server.errors import ApiError
 from server.lookups.cards import Page
 from server.lookups.cards import describe_assertions
+from server.lookups.cards import read_model_problem
 from server.lookups.contested import contested as contested_lookup
 from server.lookups.describe import Describer
 from server.lookups.document import document as document_lookup
@@ -38,11 +39,31 @@ from server.lookups.timeline import timeline as timeline_lookup
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 OPENAPI = Path(__file__).parent / "openapi.json"
 RELATIONS_KEY = "attest.relations"
+READ_MODEL_KEY = "attest.read_model_problem"
 MAX_PER_PAGE = 100
 MAX_PAGE = 1_000_000
 DOCUMENT_PER_PAGE = 100
 MAX_DOCUMENT_PER_PAGE = 500
 MAX_NAME = 200  # characters of a name compared when suggesting
+
+
+@blueprint.before_request
+def _require_read_model() -> None:
+    require_read_model()
+
+
+def require_read_model() -> None:
+    """Refuse look-ups on a store whose read model this server cannot read.
+
+    :raises ApiError: 503 saying how to rebuild the store.
+    """
+    problem = current_app.extensions.get(READ_MODEL_KEY)
+    if problem is None:
+        return
+    problem = read_model_problem(runtime().store, runtime().iris)  # a reload may have fixed it
+    current_app.extensions[READ_MODEL_KEY] = problem
+    if problem:
+        raise ApiError(503, problem)
 
 
 def name_index() -> NameIndex:

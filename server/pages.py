@@ -44,6 +44,12 @@ def _html(template: str, **context: Any) -> Response:
     return response
 
 
+@blueprint.before_request
+def _require_read_model() -> None:
+    if not request.path.startswith(("/ontology", "/static", "/favicon")):
+        api.require_read_model()
+
+
 @blueprint.app_template_global()
 def request_args(**changes: Any) -> str:
     """This request's query string with *changes* (e.g. another page), filters kept."""

@@ -14,6 +14,8 @@ import httpx
 import pytest
 
 from loader import pipeline
+from loader.settings import Settings
+from server import create_app
 from server.lookups.search import fold
 
 ENTITY = "https://w3id.org/attest/entity/"
@@ -183,3 +185,27 @@ def test_speaker_and_timeline_pages_link_their_next_page(http: httpx.Client) -> 
     speaker = http.get("/speaker/ali-khamenei?per_page=2", headers={"Accept": "text/html"})
     assert speaker.status_code == 200
     assert 'href="?per_page=2&amp;page=2"' in speaker.text
+
+
+def test_a_store_with_another_read_model_format_is_refused_with_the_fix(
+    settings: Settings,
+) -> None:
+    memory = settings.replace(store="memory")
+    app = create_app(settings=memory)
+    store = app.extensions["attest"].store
+    try:
+        pipeline.load(memory, store=store)
+        client = app.test_client()
+        assert client.get("/api/contested").status_code == 200
+        store.update(  # what a store built by an older Attest looks like: no format recorded
+            "DELETE WHERE { GRAPH ?g { <https://w3id.org/attest/graph/readmodel/home> ?p ?o } }"
+        )
+        app.extensions["attest.read_model_problem"] = "unchecked"
+        for url in ("/api/contested", "/api/entities/town-council", "/"):
+            response = client.get(url, headers={"Accept": "application/json"})
+            assert response.status_code == 503
+            assert "rebuild it with 'attest load'" in response.get_json()["error"]
+        pipeline.load(memory, store=store)  # a reload fixes it without a restart
+        assert client.get("/api/contested").status_code == 200
+    finally:
+        app.extensions["attest"].close()

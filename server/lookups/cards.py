@@ -18,7 +18,10 @@ from typing import Any
 from pyoxigraph import Literal
 from pyoxigraph import NamedNode
 
+from loader.errors import QueryError
+from loader.errors import StoreError
 from loader.iris import Iris
+from loader.readmodel import FORMAT
 from loader.store import Store
 from server.lookups.describe import Describer
 from server.lookups.describe import Term
@@ -128,6 +131,21 @@ def page_of(
     counted = page.of(total)
     count = min(page.per_page, total - page.offset)
     return counted, slots(store, iris, list_iri, page.offset + 1, count, extra)
+
+
+def read_model_problem(store: Store, iris: Iris) -> str | None:
+    """Why the store's read model cannot serve look-ups (missing, or another format), or None."""
+    try:
+        found = card(store, iris, iris.home_node)
+    except (StoreError, QueryError):  # a missing store is reported by the look-ups themselves
+        return None
+    if found is None or found.get("format") != FORMAT:
+        built = "none" if found is None else found.get("format", "none")
+        return (
+            f"the store was built by another version of Attest (read model format {built}, "
+            f"this server needs {FORMAT}); rebuild it with 'attest load'"
+        )
+    return None
 
 
 def term(value: Any) -> NamedNode | Literal:
