@@ -181,6 +181,10 @@ def index() -> Response:
                 "/api/assertions/{id}",
                 "/api/search?q=",
                 "/api/contested",
+                "/api/speakers/{id}",
+                "/api/entities/{id}/neighbours",
+                "/api/timeline",
+                "/api/quotes?q=",
             ],
         }
     )

@@ -9,10 +9,13 @@ follows the postings of its words, not the corpus.
 from __future__ import annotations
 
 import array
+import logging
 import re
 import threading
 from typing import Any
 
+from loader.errors import QueryError
+from loader.errors import StoreError
 from loader.iris import Iris
 from loader.store import Store
 from server.lookups.cards import Page
@@ -20,7 +23,9 @@ from server.lookups.cards import Renderer
 from server.lookups.describe import select
 from server.lookups.search import fold
 
+log = logging.getLogger(__name__)
 WORD = re.compile(r"\w+")
+WAIT = 10.0  # seconds a search waits for the index before answering 503
 MAX_WORDS = 12  # words of a query used; the rest are ignored
 STOP = frozenset(
     "a an and are as at be by for from in is it its of on or that the to was were with".split()
@@ -43,6 +48,7 @@ class TextIndex:
         self.store = store
         self.iris = iris
         self._lock = threading.Lock()
+        self._built = threading.Condition(self._lock)
         self._digest: str | None = None
         self._building: str | None = None
         self._assertions: list[str] = []
@@ -55,6 +61,15 @@ class TextIndex:
         return next((str(row["d"].value) for row in rows), "")  # type: ignore[union-attr]
 
     def _build(self, digest: str) -> None:
+        try:
+            self._index(digest)
+        except (StoreError, QueryError):
+            log.exception("cannot index the quotes of the store")
+            with self._lock:
+                self._building = None
+                self._built.notify_all()
+
+    def _index(self, digest: str) -> None:
         assertions: list[str] = []
         postings: dict[str, array.array[int]] = {}
         for row in select(self.store, "quotes"):
@@ -65,19 +80,27 @@ class TextIndex:
         with self._lock:
             self._assertions, self._postings, self._digest = assertions, postings, digest
             self._building = None
+            self._built.notify_all()
 
-    def ready(self) -> tuple[list[str], dict[str, array.array[int]]]:
-        """The index for the current load.
-
-        :raises TextIndexBuilding: while it is being built (a thread is started if none is).
-        """
+    def start(self) -> None:
+        """Start building the index for the current load, if it is not built or building."""
         digest = self._current_digest()
         with self._lock:
-            if digest == self._digest:
-                return self._assertions, self._postings
-            if self._building != digest:
+            if digest != self._digest and self._building != digest:
                 self._building = digest
                 threading.Thread(target=self._build, args=(digest,), daemon=True).start()
+
+    def ready(self, wait: float = WAIT) -> tuple[list[str], dict[str, array.array[int]]]:
+        """The index for the current load, waiting up to *wait* seconds while it is built.
+
+        :raises TextIndexBuilding: if it is still being built after that.
+        """
+        self.start()
+        digest = self._current_digest()
+        with self._lock:
+            self._built.wait_for(lambda: self._digest == digest or self._building != digest, wait)
+            if digest == self._digest:
+                return self._assertions, self._postings
         raise TextIndexBuilding("the quote index is being built for this store; retry shortly")
 
     def search(self, query: str, page: Page) -> dict[str, Any]:
