@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,6 +18,9 @@ from loader import pipeline
 from loader.settings import Settings
 from server import create_app
 from server.lookups.search import fold
+from tests.conftest import running_oxigraph
+from tests.conftest import start_server
+from tests.conftest import stop
 
 ENTITY = "https://w3id.org/attest/entity/"
 
@@ -209,3 +213,39 @@ def test_a_store_with_another_read_model_format_is_refused_with_the_fix(
         assert client.get("/api/contested").status_code == 200
     finally:
         app.extensions["attest"].close()
+
+
+def test_the_remote_store_serves_the_same_lookups_as_the_embedded_one(
+    http: httpx.Client, seed_settings: Settings, tmp_path: Path
+) -> None:
+    with running_oxigraph(tmp_path) as base:
+        remote = seed_settings.replace(
+            store="remote", store_url=f"{base}/query", update_url=f"{base}/update"
+        )
+        pipeline.load(remote)
+        server = start_server(
+            tmp_path / "unused-data",
+            tmp_path,
+            "--store",
+            "remote",
+            "--store-url",
+            f"{base}/query",
+            serve_options=("--no-load",),
+        )
+        try:
+            with httpx.Client(base_url=server.base, timeout=60) as remote_http:
+                for url in (
+                    "/api/provenance?subject=US&predicate=created&object=Daesh&per_page=5",
+                    "/api/provenance?subject=entity:isis&per_page=7&page=2",
+                    "/api/entities/isis?per_page=10&page=2",
+                    "/api/speakers/ali-khamenei?per_page=4",
+                    "/api/documents/khamenei-ir-2017-11-22-letters?per_page=5",
+                    "/api/contested",
+                    "/api/timeline?page=3",
+                    "/api/entities/isis/neighbours",
+                ):
+                    embedded = http.get(url).json()
+                    answered = remote_http.get(url).json()
+                    assert answered == embedded, url
+        finally:
+            stop(server.process)
