@@ -90,10 +90,17 @@ def favicon() -> ResponseReturnValue:
 def search_page() -> Response:
     query = request.args.get("q", "").strip()
     hits = []
+    quotes: dict[str, Any] | None = {"results": []}
     if query:
         index = api.name_index()
         hits = [index.hit_json(hit) for hit in index.search(query, limit=50)]
-    return _html("search.html", query=query, hits=hits)
+        try:
+            quotes = api.quotes_json()
+        except ApiError as exc:
+            if exc.status != 503:
+                raise
+            quotes = None
+    return _html("search.html", query=query, hits=hits, quotes=quotes)
 
 
 @blueprint.get("/contested")
