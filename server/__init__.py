@@ -64,6 +64,7 @@ def create_app(
     :raises StoreError: if the store cannot be opened.
     """
     from server import api
+    from server import caching
     from server import errors
     from server import pages
     from server import reconcile
@@ -81,6 +82,7 @@ def create_app(
     with app.app_context(), contextlib.suppress(StoreError):  # no store yet: indexed on first use
         api.text_index().start()  # indexes quotes in the background, ready before most searches
     errors.register(app)
+    caching.register(app)
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(reconcile.blueprint)

@@ -7,6 +7,8 @@ client that asks for it (see :mod:`server.linked_data`).
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,13 +22,11 @@ from flask import request
 from flask import url_for
 from flask.typing import ResponseReturnValue
 from pyoxigraph import NamedNode
-from pyoxigraph import RdfFormat
-from pyoxigraph import Triple
-from pyoxigraph import serialize
 
-from loader.serialization import prefixes
+from loader.vocab import ONTOLOGY_IRI
 from server import api
 from server import examples
+from server import jsonld
 from server import linked_data
 from server import lookups
 from server import runtime
@@ -36,6 +36,7 @@ from server.lookups.home import home as home_lookup
 HOME_PER_PAGE = 50
 
 blueprint = Blueprint("pages", __name__)
+OWL_VERSION_IRI = "http://www.w3.org/2002/07/owl#versionIRI"
 
 
 def _html(template: str, **context: Any) -> Response:
@@ -218,26 +219,27 @@ def _node_html(iri: str) -> Response:
     return _html("node.html", iri=iri, owner=describer.node(NamedNode(owner)), rows=table)
 
 
+@blueprint.get("/context.jsonld")
+def jsonld_context() -> Response:
+    """The JSON-LD context that Attest's JSON-LD answers use and link to."""
+    body = {"@context": jsonld.context(runtime().settings.base_iri)}
+    return Response(json.dumps(body, indent=1), mimetype="application/ld+json")
+
+
 @blueprint.get("/ontology")
-def ontology_page() -> Response:
-    chosen = linked_data.wanted_format()
+@blueprint.get("/ontology/<version>")
+def ontology_page(version: str | None = None) -> Response:
+    """The ontology, also at its version IRI (``/ontology/0.1.0``, owl:versionIRI)."""
+    iri = ONTOLOGY_IRI if version is None else f"{ONTOLOGY_IRI}/{version}"
     store = runtime().store
+    if version is not None and (
+        not re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z.\-]*", version)
+        or not store.query(f"ASK {{ ?o <{OWL_VERSION_IRI}> <{iri}> }}")
+    ):
+        raise ApiError(404, f"no version {version} of the ontology here; see /ontology")
+    chosen = linked_data.wanted_format()
     if chosen is not None:
-        rows = store.query(
-            "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o "
-            "FILTER (STRSTARTS(STR(?s), 'https://w3id.org/attest/ontology')) }"
-        )
-        triples = sorted(rows, key=str)  # type: ignore[arg-type]
-        fmt = chosen.rdf if not chosen.dataset or chosen.name == "jsonld" else RdfFormat.TURTLE
-        body = serialize(
-            [Triple(t.subject, t.predicate, t.object) for t in triples],
-            format=fmt,
-            prefixes=prefixes(runtime().settings.base_iri),
-        )
-        media = chosen.media_type if fmt == chosen.rdf else "text/turtle"
-        response = Response(body, mimetype=media)
-        response.headers["Vary"] = "Accept"
-        return response
+        return linked_data.ontology(chosen, iri)
     terms: dict[str, dict[str, Any]] = {}
     for row in lookups.select(store, "ontology-terms"):
         iri = row["term"].value
