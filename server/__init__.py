@@ -6,6 +6,7 @@ starts the query workers; nothing happens at import time.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 from collections.abc import Mapping
@@ -16,6 +17,7 @@ from flask import Response
 from flask import current_app
 from flask import request
 
+from loader.errors import StoreError
 from loader.iris import Iris
 from loader.settings import Settings
 from loader.settings import resolve
@@ -24,6 +26,7 @@ from loader.store import open_store
 from server.executor import InlineRunner
 from server.executor import ProcessPool
 from server.executor import make_runner
+from server.lookups.cards import read_model_problem
 
 __all__ = ["create_app", "runtime", "Runtime"]
 
@@ -75,6 +78,9 @@ def create_app(
     app.extensions["attest"] = Runtime(
         resolved, store, make_runner(resolved, store), Iris(resolved.base_iri)
     )
+    app.extensions[api.READ_MODEL_KEY] = read_model_problem(store, Iris(resolved.base_iri))
+    with app.app_context(), contextlib.suppress(StoreError):  # no store yet: indexed on first use
+        api.text_index().start()  # indexes quotes in the background, ready before most searches
     errors.register(app)
     caching.register(app)
     app.register_blueprint(sparql.blueprint)

@@ -72,6 +72,10 @@ def wanted_format() -> formats.Format | None:
     return chosen
 
 
+RDFS_COMMENT = NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
+GRAPH_CAP = 10_000  # a named graph larger than this is described, its content left to /sparql
+
+
 def describe(iri: str, chosen: formats.Format) -> Response:
     """Serialise the description of *iri* in *chosen*; 404 if the store knows nothing of it."""
     store = runtime().store
@@ -89,14 +93,19 @@ def describe(iri: str, chosen: formats.Format) -> Response:
             Quad(r["s"], r["p"], r["o"], r["g"])  # type: ignore[arg-type]
             for r in select(store, "describe-graphs", bindings={"node": node})
         ]
+        background = NamedNode(runtime().iris.background_inferred_graph)
         quads += [
             Quad(node, r["p"], r["o"], r["g"])  # type: ignore[arg-type]
-            for r in select(store, "describe-background", bindings={"node": node})
+            for r in select(store, "describe-background", bindings={"node": node, "g": background})
         ]
-        quads += [
-            Quad(r["s"], r["p"], r["o"], node)  # type: ignore[arg-type]
-            for r in select(store, "graph-content", bindings={"node": node})
-        ]
+        content = select(
+            store, "graph-content", bindings={"node": node}, tail=f"\nLIMIT {GRAPH_CAP + 1}"
+        )
+        if len(content) <= GRAPH_CAP:  # a larger graph is for /sparql, page by page
+            quads += [
+                Quad(r["s"], r["p"], r["o"], node)  # type: ignore[arg-type]
+                for r in content
+            ]
     if not triples:
         triples = graph_description(node)
         quads += [Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in triples]
@@ -149,15 +158,20 @@ def graph_description(node: NamedNode) -> list[Triple]:
     size = _graph_size(node)
     if not size and node.value not in _minted_graphs():
         return []
-    return [
-        Triple(node, RDF_TYPE, SD_GRAPH),
-        Triple(node, VOID_TRIPLES, Literal(str(size), datatype=XSD_INTEGER)),
-    ]
+    triples = [Triple(node, RDF_TYPE, SD_GRAPH)]
+    if size <= GRAPH_CAP:
+        triples.append(Triple(node, VOID_TRIPLES, Literal(str(size), datatype=XSD_INTEGER)))
+    else:
+        note = f"more than {GRAPH_CAP} triples: query /sparql with LIMIT and OFFSET"
+        triples.append(Triple(node, RDFS_COMMENT, Literal(note)))
+    return triples
 
 
 def _graph_size(node: NamedNode) -> int:
+    """Triples in a named graph, counted up to ``GRAPH_CAP + 1`` (a bounded answer)."""
     rows = runtime().store.query(
-        f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{node.value}> {{ ?s ?p ?o }} }}"
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ {{ SELECT * WHERE {{ GRAPH <{node.value}> "
+        f"{{ ?s ?p ?o }} }} LIMIT {GRAPH_CAP + 1} }} }}"
     )
     for row in rows:  # type: ignore[union-attr]
         return int(row["n"].value)

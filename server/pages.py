@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint
 from flask import Response
@@ -30,6 +31,9 @@ from server import linked_data
 from server import lookups
 from server import runtime
 from server.errors import ApiError
+from server.lookups.home import home as home_lookup
+
+HOME_PER_PAGE = 50
 
 blueprint = Blueprint("pages", __name__)
 OWL_VERSION_IRI = "http://www.w3.org/2002/07/owl#versionIRI"
@@ -41,26 +45,41 @@ def _html(template: str, **context: Any) -> Response:
     return response
 
 
+@blueprint.before_request
+def _require_read_model() -> None:
+    if not request.path.startswith(("/ontology", "/static", "/favicon")):
+        api.require_read_model()
+
+
+@blueprint.app_template_global()
+def request_args(**changes: Any) -> str:
+    """This request's query string with *changes* (e.g. another page), filters kept."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k not in changes]
+    return urlencode([*args, *changes.items()])
+
+
 @blueprint.get("/")
 def home() -> Response:
-    store = runtime().store
-    documents = lookups.select(store, "documents")
-    counts = lookups.select(store, "stats")
+    page = api.page_args(HOME_PER_PAGE, api.MAX_PER_PAGE)
+    data = home_lookup(runtime().store, runtime().iris, page)
+    data["next"] = "more" if page.page < data["pages"] else None
     return _html(
         "home.html",
-        documents=[
-            {
-                "id": row["document"].value.rsplit("/", 1)[-1],
-                "title": row["title"].value,
-                "issued": row["issued"].value if "issued" in row else "",
-                "embedded": "container" in row,
-                "assertions": int(row["assertions"].value),
-            }
-            for row in documents
-        ],
-        counts={k: int(v.value) for k, v in (counts[0] if counts else {}).items()},
+        data=data,
+        documents=data["documents"],
+        counts=data["counts"],
         examples=examples.load(),
     )
+
+
+@blueprint.get("/speaker/<entity_id>")
+def speaker_page(entity_id: str) -> Response:
+    return _html("speaker.html", data=api.speaker_json(entity_id))
+
+
+@blueprint.get("/timeline")
+def timeline_page() -> Response:
+    return _html("timeline.html", data=api.timeline_json())
 
 
 @blueprint.get("/favicon.ico")
@@ -72,10 +91,17 @@ def favicon() -> ResponseReturnValue:
 def search_page() -> Response:
     query = request.args.get("q", "").strip()
     hits = []
+    quotes: dict[str, Any] | None = {"results": []}
     if query:
         index = api.name_index()
         hits = [index.hit_json(hit) for hit in index.search(query, limit=50)]
-    return _html("search.html", query=query, hits=hits)
+        try:
+            quotes = api.quotes_json()
+        except ApiError as exc:
+            if exc.status != 503:
+                raise
+            quotes = None
+    return _html("search.html", query=query, hits=hits, quotes=quotes)
 
 
 @blueprint.get("/contested")
@@ -144,7 +170,7 @@ def _quote_context(assertion: dict[str, Any], width: int = 240) -> dict[str, str
     """Text around the quote, from the stored text of its document."""
     rows = lookups.select(
         runtime().store,
-        "document",
+        "document-text",
         bindings={"document": NamedNode(assertion["document"]["iri"])},
     )
     text = rows[0]["text"].value if rows and "text" in rows[0] else ""

@@ -35,7 +35,7 @@ from server import runtime
 from server.api import entity_json
 from server.api import name_index
 from server.errors import ApiError
-from server.search import fold
+from server.lookups.search import fold
 
 blueprint = Blueprint("reconcile", __name__, url_prefix="/reconcile")
 PROPERTIES = {
