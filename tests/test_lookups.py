@@ -6,6 +6,7 @@ them), never from the read model under test.
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from pathlib import Path
@@ -285,3 +286,21 @@ def test_the_queries_of_one_request_read_one_store_version(
             assert after is not None and after["assertions"] == before["assertions"] + 1
     finally:
         app.extensions["attest"].close()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "predicate=created",
+        "object=entity:isis",
+        "subject=entity:qassem-soleimani&predicate=persuaded",
+        "subject=entity:isis&object=entity:iraq",
+        "predicate=describedAs",
+        "",
+    ],
+)
+def test_provenance_totals_are_what_following_next_collects(http: httpx.Client, query: str) -> None:
+    items, pages = follow(http, f"/api/provenance?{query}&per_page=100")
+    assert len(items) == pages[0]["total"] > 0
+    keys = [(i["assertion"]["id"], json.dumps(i["claim"], sort_keys=True)) for i in items]
+    assert len(keys) == len(set(keys))
