@@ -101,6 +101,7 @@ class ReadModel:
         self.reported: dict[str, list[str]] = defaultdict(list)
         self.in_document: dict[str, list[tuple[int, str]]] = defaultdict(list)
         self.timeline: list[tuple[str, str]] = []
+        self.matches: Counter[tuple[str, str]] = Counter()
         self.disputed_by: dict[str, list[str]] = defaultdict(list)
         self.corroborated_by: dict[str, list[str]] = defaultdict(list)
         self.denials: dict[str, list[str]] = defaultdict(list)
@@ -182,7 +183,11 @@ class ReadModel:
             else:
                 found.denied += 1
                 self.denials[key].append(assertion_id)
-            subject, _, obj = triple
+            subject, predicate, obj = triple
+            self.matches[("s", subject)] += 1  # (claim, assertion) pairs per bound term
+            self.matches[("p", predicate)] += 1
+            if isinstance(obj, str):
+                self.matches[("o", obj)] += 1
             for node in (subject, obj):
                 if isinstance(node, str) and node.startswith(entity_prefix):
                     self.about[node].add(key)
@@ -312,6 +317,8 @@ class ReadModel:
                 "made": len(self.made.get(iri, ())),
                 "reported": len(self.reported.get(iri, ())),
                 "neighbours": len(self.neighbours.get(iri, ())),
+                "as_subject": self.matches.get(("s", iri), 0),
+                "as_object": self.matches.get(("o", iri), 0),
             }
             yield self.quad(iri, AT.card, _card(card))
 
@@ -413,9 +420,13 @@ class ReadModel:
             "claims": len(self.claims),
             "contested": len(contested),
             "dated": len(self.timeline),
+            "matches": sum(len(c.sources) for c in self.claims.values()),
             "format": FORMAT,
         }
         yield self.quad(iris.home_node, AT.card, _card(home))
+        for (role, term), count in self.matches.items():
+            if role == "p":
+                yield self.quad(term, AT.card, _card({"as_predicate": count}))
 
     def _document_lists(self) -> Iterator[Quad]:
         corpus, iris = self.corpus, self.iris

@@ -15,6 +15,8 @@ from typing import Any
 from flask import Flask
 from flask import Response
 from flask import current_app
+from flask import g
+from flask import has_request_context
 from flask import request
 
 from loader.errors import StoreError
@@ -48,9 +50,19 @@ class Runtime:
 
 
 def runtime() -> Runtime:
-    """The current app's :class:`Runtime`."""
+    """The current app's :class:`Runtime`; in a request, with the store pinned.
+
+    Every query of one request reads one version of the store, even if a load
+    switches it in the middle of the request.
+    """
     found: Runtime = current_app.extensions["attest"]
-    return found
+    if not has_request_context():
+        return found
+    pinned: Runtime | None = g.get("attest_runtime")
+    if pinned is None:
+        pinned = dataclasses.replace(found, store=found.store.pinned())
+        g.attest_runtime = pinned
+    return pinned
 
 
 def create_app(

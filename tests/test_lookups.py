@@ -6,6 +6,7 @@ them), never from the read model under test.
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from pathlib import Path
@@ -17,6 +18,8 @@ import pytest
 from loader import pipeline
 from loader.settings import Settings
 from server import create_app
+from server import runtime
+from server.lookups.cards import card
 from server.lookups.search import fold
 from tests.conftest import running_oxigraph
 from tests.conftest import start_server
@@ -249,3 +252,55 @@ def test_the_remote_store_serves_the_same_lookups_as_the_embedded_one(
                     assert answered == embedded, url
         finally:
             stop(server.process)
+
+
+def test_the_queries_of_one_request_read_one_store_version(
+    settings: Settings, tmp_path: Path
+) -> None:
+    pipeline.load(settings)
+    app = create_app(settings=settings)
+    try:
+        with app.test_request_context("/api/contested"):
+            store = runtime().store
+            before = card(store, runtime().iris, runtime().iris.home_node)
+            assert before is not None
+            extra = settings.seeds_dir / "documents" / "more.yaml"
+            text = settings.seeds_dir / "texts" / "more.txt"
+            text.write_text("The Harbour Guild armed the Town Council.\n", encoding="utf-8")
+            extra.write_text(
+                "# TEST FIXTURE: one more invented document.\n"
+                "documents:\n  - id: more\n    kind: Article\n    title: More (fixture)\n"
+                "    text: texts/more.txt\nassertions:\n"
+                "  - id: more-guild-armed-council\n"
+                "    claim: [[harbour-guild, armed, town-council]]\n"
+                "    speaker: town-council\n    stated_in: more\n"
+                '    quote: "The Harbour Guild armed the Town Council"\n',
+                encoding="utf-8",
+            )
+            pipeline.load(settings)  # a load switches the store mid-request
+            assert runtime().store is store
+            during = card(runtime().store, runtime().iris, runtime().iris.home_node)
+            assert during == before
+        with app.test_request_context("/api/contested"):  # the next request sees the new one
+            after = card(runtime().store, runtime().iris, runtime().iris.home_node)
+            assert after is not None and after["assertions"] == before["assertions"] + 1
+    finally:
+        app.extensions["attest"].close()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "predicate=created",
+        "object=entity:isis",
+        "subject=entity:qassem-soleimani&predicate=persuaded",
+        "subject=entity:isis&object=entity:iraq",
+        "predicate=describedAs",
+        "",
+    ],
+)
+def test_provenance_totals_are_what_following_next_collects(http: httpx.Client, query: str) -> None:
+    items, pages = follow(http, f"/api/provenance?{query}&per_page=100")
+    assert len(items) == pages[0]["total"] > 0
+    keys = [(i["assertion"]["id"], json.dumps(i["claim"], sort_keys=True)) for i in items]
+    assert len(keys) == len(set(keys))

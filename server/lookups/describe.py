@@ -58,17 +58,21 @@ def select(
     Both become a VALUES block at the start of the query's WHERE group, so
     they restrict the pattern before it is evaluated, on every store.
     """
-    blocks = []
-    if bindings:
-        blocks.append(values_clause(list(bindings), [list(bindings.values())]))
+    # One VALUES block: Oxigraph joins two blocks before probing, which scans the store.
+    fixed = list(bindings.items()) if bindings else []
+    names = [variable for variable, _ in fixed]
+    rows: list[list[Term]] = [[term for _, term in fixed]]
     if values is not None:
         variable, nodes = values
         listed = list(nodes)
         if not listed:
             return []
-        blocks.append(values_clause([variable], [[node] for node in listed]))
+        names.append(variable)
+        rows = [[*rows[0], node] for node in listed]
+    blocks = [values_clause(names, rows)] if names else []
     text = query_text(name)
-    if blocks:
+    if blocks:  # comments (whole lines in our .rq files) may name WHERE: leave them out
+        text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
         brace = text.index("{", text.upper().index("WHERE"))
         text = text[: brace + 1] + "\n  " + "\n  ".join(blocks) + text[brace + 1 :]
     result = store.query(text + tail)

@@ -34,8 +34,7 @@ def _matches(
         counted, items = cards.page_of(store, iris, node, page, "kind")
         return counted, [(s, p, o, item, kind == "inferred") for item, kind in items]
     bound: dict[str, Term] = {**pattern, "assertions": NamedNode(iris.assertion(""))}
-    total_rows = select(store, "provenance-total", bound)
-    counted = page.of(int(total_rows[0]["total"].value) if total_rows else 0)
+    counted = page.of(_total(store, iris, pattern, bound))
     rows = select(
         store,
         "provenance-match",
@@ -48,6 +47,22 @@ def _matches(
         assertion, _, kind = graph.rpartition("/")
         found.append((row["s"], row["p"], row["o"], assertion, kind == "inferred"))
     return counted, found
+
+
+def _total(store: Store, iris: Iris, pattern: Pattern, bound: dict[str, Term]) -> int:
+    """How many (claim, assertion) pairs match: precomputed for one bound term or none,
+    counted (up to 10,001, see ``provenance-total.rq``) otherwise."""
+    if not pattern:
+        found = cards.card(store, iris, iris.home_node) or {}
+        return int(found.get("matches", 0))
+    if len(pattern) == 1:
+        ((role, term),) = pattern.items()
+        if isinstance(term, NamedNode):
+            key = {"s": "as_subject", "p": "as_predicate", "o": "as_object"}[role]
+            found = cards.card(store, iris, term.value) or {}
+            return int(found.get(key, 0))
+    rows = select(store, "provenance-total", bound, tail="")
+    return int(rows[0]["total"].value) if rows else 0
 
 
 def provenance(store: Store, iris: Iris, pattern: Pattern, page: Page) -> dict[str, Any]:
