@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl
 
 from flask import Blueprint
 from flask import Response
+from flask import current_app
 from flask import render_template
 from flask import request
 from pyoxigraph import NamedNode
@@ -25,6 +26,7 @@ from pyoxigraph import serialize
 from werkzeug.datastructures import MIMEAccept
 
 from loader.errors import QueryError
+from loader.store import Store
 from server import caching
 from server import examples
 from server import formats
@@ -257,7 +259,9 @@ def _update(update: str, params: list[tuple[str, str]]) -> Response:
     # positions on later lines stay right.
     prologue = f"BASE <{request.base_url}> "
     try:
-        runtime().store.update(prologue + with_using(update, using))
+        # The app's own store, not the request's pinned (read-only) view of it.
+        store: Store = current_app.extensions["attest"].store
+        store.update(prologue + with_using(update, using))
     except QueryError as exc:
         raise _syntax_error(str(exc), shift=len(prologue)) from None
     caching.data_changed()
