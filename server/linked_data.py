@@ -22,7 +22,6 @@ from pyoxigraph import NamedNode
 from pyoxigraph import Quad
 from pyoxigraph import Triple
 from pyoxigraph import serialize
-from werkzeug.datastructures import MIMEAccept
 
 from loader.serialization import prefixes
 from loader.serialization import quad_order
@@ -42,12 +41,12 @@ XSD_INTEGER = NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 
 def wanted_format() -> formats.Format | None:
     """The RDF format the client asked for, or None when it prefers HTML."""
-    names = request.args.getlist("format")
-    if names:
-        try:
-            return formats.choose(formats.GRAPH_FORMATS, MIMEAccept(), names[0])
-        except formats.NotAcceptableError as exc:
-            raise ApiError(406, str(exc)) from None
+    for key in formats.PARAMETERS:
+        for name in request.args.getlist(key):
+            named = formats.by_name(formats.GRAPH_FORMATS, name)
+            if named is not None:
+                return named
+    # A name that fits no RDF format (format=html, format=png) leaves it to Accept.
     accept = request.accept_mimetypes
     html_quality = accept.quality(HTML) if accept else 0
     try:

@@ -290,3 +290,15 @@ def test_browser_gets_html_for_graphs_and_bad_paths_are_404(http: httpx.Client) 
     for accept in ("text/html", "text/turtle"):
         bad = http.get("/entity/not%20an%20iri/x", headers={"Accept": accept})
         assert bad.status_code == 404, accept
+
+
+def test_format_names_on_pages_and_an_unknown_one_falls_back_to_accept(http: httpx.Client) -> None:
+    for name, media in (
+        ("n3", "text/turtle"),
+        ("json-ld", "application/ld+json"),
+        ("nt", "application/n-triples"),
+    ):
+        response = http.get("/entity/isis", params={"format": name})
+        assert response.headers["content-type"].startswith(media), name
+    browser = http.get("/entity/isis", params={"format": "png"}, headers={"Accept": "text/html"})
+    assert browser.status_code == 200 and browser.headers["content-type"].startswith("text/html")
