@@ -4,11 +4,16 @@
   ``default-graph-uri`` / ``named-graph-uri``; the union of all graphs as the
   default graph with ``union-default-graph`` (Oxigraph's parameter) or
   ``default-graph-uri=urn:x-arq:UnionGraph`` (Fuseki's graph name).
-- Answers by Accept or ``format``; 406 when neither can be met.
+- Answers by ``format`` (or ``output`` / ``results``) when the name fits the
+  answer, else by Accept (see :mod:`server.formats`); 406 only when nothing
+  acceptable exists. An answer cut at ``result_limit`` says so (headers, and
+  the body where the format can carry it), or fails with 400 where it cannot.
 - Read-only unless ``allow_updates`` is on and the request carries the
-  ``update_token`` as a bearer token. SERVICE only to ``service_allowlist``.
-- Without a query: the service description for machines, the query page for
-  browsers.
+  ``update_token`` as a bearer token; updates get the endpoint's URL as base
+  IRI and ``using-graph-uri`` / ``using-named-graph-uri`` as USING clauses.
+  SERVICE only to ``service_allowlist``.
+- Without a query: the service description for a GET by a machine, the query
+  page for a browser; a POST without a query or update is 400.
 """
 
 from __future__ import annotations
