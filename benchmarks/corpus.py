@@ -26,6 +26,7 @@ import itertools
 import math
 import random
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 MARK = "SYNTHETIC"
@@ -97,10 +98,9 @@ def _word(rng: random.Random, syllables: int) -> str:
     return "".join(rng.choice(SYLLABLES) for _ in range(syllables))
 
 
-def _unique(rng: random.Random, seen: set[str], make: object) -> str:
-    assert callable(make)
+def _unique(seen: set[str], make: Callable[[], str]) -> str:
     for _ in range(1000):
-        text = str(make())
+        text = make()
         if text not in seen:
             seen.add(text)
             return text
@@ -144,10 +144,10 @@ def write_corpus(root: Path, assertions: int, *, per_document: int = 100, seed: 
     for i in range(n_entities):
         person = i % 2 == 0
         if person:
-            label = _unique(rng, seen, lambda: f"{_word(rng, 2).title()} {_word(rng, 3).title()}")
+            label = _unique(seen, lambda: f"{_word(rng, 2).title()} {_word(rng, 3).title()}")
             entity_id = f"syn-person-{i}"
         else:
-            label = _unique(rng, seen, lambda: f"{_word(rng, 3).title()} {rng.choice(ORG_NOUNS)}")
+            label = _unique(seen, lambda: f"{_word(rng, 3).title()} {rng.choice(ORG_NOUNS)}")
             entity_id = f"syn-org-{i}"
         ids.append(entity_id)
         labels.append(label)
