@@ -263,7 +263,7 @@ def report(results: list[Result], args: argparse.Namespace, header: list[str]) -
         )
     value_row("load · peak RSS (process tree)", [_bytes(r.load.peak_rss) for r in results])
     value_row("store size on disk", [_bytes(r.store_size) or "–" for r in results])
-    value_row("quads", [f"{r.quads:,}" if r.quads else "–" for r in results])
+    value_row("quads in the store", [f"{r.quads:,}" if r.quads else "–" for r in results])
     value_row(
         "quads per assertion",
         [f"{r.quads / r.corpus.assertions:.1f}" if r.quads else "–" for r in results],
