@@ -326,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--workdir", type=Path, help="keep corpora, stores and logs here (default: a temp dir)"
     )
+    parser.add_argument("--note", help="a line to print above the table (e.g. what else ran)")
     parser.add_argument(
         "--generate-only", action="store_true", help="write the corpora (needs --workdir), stop"
     )
@@ -338,6 +339,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.generate_only and args.workdir is None:
         parser.error("--generate-only needs --workdir")
     header = machine()
+    if args.note:
+        header.append(f"- note: {args.note}")
     with tempfile.TemporaryDirectory(prefix="attest-bench-") as temporary:
         root = args.workdir or Path(temporary)
         if args.generate_only:
