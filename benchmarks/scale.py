@@ -87,6 +87,9 @@ def run_one(assertions: int, work: Path, args: argparse.Namespace) -> Result:
     corpus = write_corpus(seeds, assertions, per_document=args.per_document)
     log(f"N={assertions:,}: attest load")
     load = run_load(attest(seeds, data, "load"))
+    (work / "load.log").write_text(
+        "".join(f"{at:9.2f} s  {line}\n" for at, line in load.lines), encoding="utf-8"
+    )
     found, how = stages(load)
     result = Result(corpus, load, found, how)
     if load.returncode != 0:
