@@ -232,7 +232,12 @@ def report(results: list[Result], args: argparse.Namespace, header: list[str]) -
         lines.append(
             f"- N={c.assertions:,}: {c.documents:,} documents, {c.entities:,} entities, "
             f"{c.speakers:,} speakers (SYNTHETIC corpus from benchmarks/corpus.py); "
-            f"load stages {result.stages_how}"
+            f"load stages {result.stages_how}; looked up: most cited `{c.most_cited}` "
+            f"({c.most_cited_count:,} citations), rarely cited `{c.rarely_cited}` "
+            f"({c.rarely_cited_count}), popular triple `{' '.join(c.popular_triple)}` "
+            f"({c.popular_count:,} assertions), triple asserted once "
+            f"`{' '.join(c.single_triple)}`, speaker `{c.top_speaker}`, document "
+            f"`{c.document}`, search `{c.name_query}`, quote search `{c.quote_query}`"
         )
     lines += [
         f"- look-ups: {args.repeat} repetitions after one warm-up, HTTP (keep-alive) and raw "
@@ -305,7 +310,9 @@ def _lookup_cells(figures: Figures, repeat: int) -> list[str]:
     if figures.status != "ok":
         return [figures.status, "", raw, "", ""]
     ours, theirs = p50(figures.http), p50(figures.raw)
-    ratio = f"{ours / theirs:.1f}×" if ours and theirs else ""
+    ratio = ""
+    if ours and theirs:
+        ratio = f"{ours / theirs:.1f}×" if ours / theirs < 100 else f"{ours / theirs:,.0f}×"
     return [_ms(ours), _ms(p95(figures.http)) + short, raw, ratio, _bytes(figures.size)]
 
 
@@ -355,6 +362,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for n in sizes:
                 results.append(run_one(n, root / f"n{n}", args))
+                if args.workdir is None:  # a million-assertion store is gigabytes
+                    shutil.rmtree(root / f"n{n}", ignore_errors=True)
         except BenchmarkError as exc:
             log(f"error: {exc}")
             return 1
