@@ -104,8 +104,14 @@ def measure(
     for done in range(repeat):
         if http_ok:
             start = time.perf_counter()
-            _request(client, lookup)
-            figures.http.append(time.perf_counter() - start)
+            try:
+                _request(client, lookup)
+            except httpx.HTTPError as exc:  # keep the run going; say what happened
+                figures.status = f"error: {type(exc).__name__}"
+                figures.http.clear()
+                http_ok = False
+            else:
+                figures.http.append(time.perf_counter() - start)
         if has_raw:
             start = time.perf_counter()
             raw()
