@@ -244,6 +244,7 @@ def report(results: list[Result], args: argparse.Namespace, header: list[str]) -
         "alternately; raw = the core SPARQL of the answer's first page run by pyoxigraph "
         "in-process on the same store (for `/sparql`: `oxigraph serve-read-only` over HTTP); "
         "ratio = HTTP p50 / raw p50; bytes = one HTTP response; n/a = no such endpoint (404); "
+        "(empty answer) / (0 rows) = the look-up found nothing, so its figure means little; "
         "(n=…) = repetitions cut short by the time budget",
         "",
     ]
@@ -307,13 +308,16 @@ def report(results: list[Result], args: argparse.Namespace, header: list[str]) -
 def _lookup_cells(figures: Figures, repeat: int) -> list[str]:
     short = f" (n={figures.samples})" if figures.samples < repeat else ""
     raw = _ms(p50(figures.raw)) if figures.raw_status == "ok" else figures.raw_status
+    if figures.raw_rows == 0 and not figures.raw_status.startswith("error"):
+        raw += " (0 rows)"
     if figures.status != "ok":
         return [figures.status, "", raw, "", ""]
     ours, theirs = p50(figures.http), p50(figures.raw)
     ratio = ""
     if ours and theirs:
         ratio = f"{ours / theirs:.1f}×" if ours / theirs < 100 else f"{ours / theirs:,.0f}×"
-    return [_ms(ours), _ms(p95(figures.http)) + short, raw, ratio, _bytes(figures.size)]
+    size = _bytes(figures.size) + (" (empty answer)" if figures.empty else "")
+    return [_ms(ours), _ms(p95(figures.http)) + short, raw, ratio, size]
 
 
 def main(argv: list[str] | None = None) -> int:
