@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl
 
 from flask import Blueprint
 from flask import Response
+from flask import current_app
 from flask import render_template
 from flask import request
 from pyoxigraph import NamedNode
@@ -249,7 +250,8 @@ def _update(update: str, params: list[tuple[str, str]]) -> Response:
     # positions on later lines stay right.
     prologue = f"BASE <{request.base_url}> "
     try:
-        runtime().store.update(prologue + with_using(update, using))
+        # The app's store, not this request's pinned view of it: an update writes a new version.
+        current_app.extensions["attest"].store.update(prologue + with_using(update, using))
     except QueryError as exc:
         raise _syntax_error(str(exc), shift=len(prologue)) from None
     caching.data_changed()
