@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
-
 ERROR = "error"
 WARNING = "warning"
 

@@ -38,6 +38,12 @@ HEDGE_WORDS = re.compile(
     r"it was believed|are believed|is believed|most likely|may have|might have)\b",
     re.IGNORECASE,
 )
+# A speaker's name inside the quote is fine when the quote carries its own
+# attribution: "according to <name>", or "<name> … said/wrote/thanked …".
+REPORTING_VERB = re.compile(
+    r"^[^.;:]{0,30}?\b(said|says|wrote|writes|told|tweeted|argued|announced|declared|"
+    r"laid out|thanked|claimed|claims|stated|noted|warned|praised|lauded)\b"
+)
 # Short aliases (ISIS, US) are too common to tell a speaker from a topic.
 MIN_NAME = 5
 
@@ -79,9 +85,7 @@ def hedge_of(assertion: Assertion, certainty: str) -> Hedge | None:
     return None
 
 
-def translation_of(
-    assertion: Assertion, documents: Mapping[str, Document]
-) -> ResolvedTranslation:
+def translation_of(assertion: Assertion, documents: Mapping[str, Document]) -> ResolvedTranslation:
     """Resolve the languages of *assertion*: its own fields, else its document's.
 
     A translation declared on the document the quote is stated in applies in
@@ -133,9 +137,7 @@ def check_readings(
         problems.extend(_translation_problems(document.translation, document.where, entity_types))
     for assertion in assertions.values():
         problems.extend(_assertion_problems(assertion, entity_types, certainty))
-        problems.extend(
-            _translation_problems(assertion.translation, assertion.where, entity_types)
-        )
+        problems.extend(_translation_problems(assertion.translation, assertion.where, entity_types))
         if assertion.language is not None and not LANGUAGE.match(assertion.language):
             problems.append(_bad_language(assertion.where, assertion.language))
         match = matches.get(assertion.id)
@@ -146,7 +148,9 @@ def check_readings(
 
 
 def _bad_language(where: Where, tag: str) -> Problem:
-    return where.problem(f"'{tag}' is not a language tag", "write a BCP 47 tag such as en, fa or ar")
+    return where.problem(
+        f"'{tag}' is not a language tag", "write a BCP 47 tag such as en, fa or ar"
+    )
 
 
 def _translation_problems(
@@ -215,7 +219,8 @@ def _quote_warnings(
         paragraph_start = text.rfind("\n", 0, match.start) + 1
         before = text[paragraph_start : match.start]
         named_inside = [n for n in names if n in match.exact]
-        if named_inside and not any(n in before for n in names):
+        attributed = any(_attributes(match.exact, name) for name in named_inside)
+        if named_inside and not attributed and not any(n in before for n in names):
             yield Problem(
                 where.file,
                 where.line,
@@ -226,7 +231,17 @@ def _quote_warnings(
                 WARNING,
             )
     found = HEDGE_WORDS.search(match.exact)
-    if found and certainty.get(assertion.id) == "stated" and assertion.stance == "affirms":
+    own_verb = speaker is not None and any(
+        _attributes(match.exact[: found.end()], name)
+        for name in (speaker.label, *speaker.aliases)
+        if found and name in match.exact[: found.start()]
+    )
+    if (
+        found
+        and not own_verb
+        and certainty.get(assertion.id) == "stated"
+        and assertion.stance == "affirms"
+    ):
         yield Problem(
             where.file,
             where.line,
@@ -235,3 +250,15 @@ def _quote_warnings(
             "if the words hedge the claim, add hedge: and hedged_by:; otherwise say why in note:",
             WARNING,
         )
+
+
+def _attributes(quote: str, name: str) -> bool:
+    """Tell whether *quote* attributes words to *name* ("according to X", "X said")."""
+    at = quote.find(name)
+    while at != -1:
+        if quote[max(0, at - 13) : at].lower().endswith("according to "):
+            return True
+        if REPORTING_VERB.match(quote[at + len(name) :]):
+            return True
+        at = quote.find(name, at + 1)
+    return False
