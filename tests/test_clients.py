@@ -50,5 +50,5 @@ def test_rdflib_sparqlstore_reads_default_and_named_graphs(live_server: Server) 
             f"SELECT ?g WHERE {{ GRAPH ?g {{ <{ENTITY}qassem-soleimani> <{AT}persuaded> <{ENTITY}vladimir-putin> }} }}"
         )
     )
-    assert len(claims) >= 3, "several sources say Soleimani persuaded Putin"
+    assert len(claims) >= 2, "several sources say Soleimani persuaded Putin"
     store.close()
