@@ -69,7 +69,7 @@ def corpus_kinds(settings: Settings) -> dict[tuple[str, str, str], str]:
             heads[statement] = (inferred, row["rule"].value, _name(row["assertion"].value))
     finally:
         store.close()
-    kinds = {}
+    kinds: dict[tuple[str, str, str], str] = {}
     for statement, (inferred, rule, assertion) in heads.items():
         kinds.setdefault(("+".join(sorted(premises[statement])), inferred, rule), assertion)
     return kinds
