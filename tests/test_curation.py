@@ -13,11 +13,19 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from pyoxigraph import DefaultGraph
+from pyoxigraph import RdfFormat
+from pyoxigraph import serialize
+from rdflib import Graph
+from rdflib import Literal
+from rdflib import URIRef
 
 from loader import pipeline
+from loader import shacl
 from loader.settings import PROJECT_DIR
 from loader.settings import Settings
 from loader.store import open_store
+from loader.vocab import AT
 from server.examples import load as examples
 from tests.conftest import run_attest
 
@@ -211,3 +219,46 @@ def test_whose_hedge_is_data(seed_settings: Settings) -> None:
     )
     hedged = _select(seed_settings, "SELECT ?a WHERE { ?a at:certainty at:Hedged }")
     assert {r["a"].rsplit("/", 1)[1] for r in hedged} == set(roles)
+
+
+def _default_graph(prepared: pipeline.Prepared) -> Graph:
+    triples = [q.triple for q in pipeline.quads_of(prepared) if q.graph_name == DefaultGraph()]
+    return Graph().parse(data=serialize(triples, format=RdfFormat.N_TRIPLES), format="nt")
+
+
+def test_shapes_hold_the_new_terms_to_their_form(settings: Settings, fixture_seeds: Path) -> None:
+    page = fixture_seeds / "documents" / "page.yaml"
+    text = page.read_text(encoding="utf-8")
+    page.write_text(
+        text.replace(
+            "    hedged_by: alice-example\n",
+            "    hedged_by: alice-example\n    translated_from: fr\n",
+        ),
+        encoding="utf-8",
+    )
+    entities = fixture_seeds / "entities" / "fixture.yaml"
+    entities.write_text(
+        entities.read_text(encoding="utf-8").replace(
+            "    label: Bob Example\n",
+            "    label: Bob Example\n    unnamed: a man the page calls Bob\n",
+        ),
+        encoding="utf-8",
+    )
+    prepared = pipeline.prepare(settings)
+    data = _default_graph(prepared)
+    assert not shacl.shacl_problems(data, prepared.shapes, prepared.corpus)
+    base = "https://w3id.org/attest/"
+    bob = URIRef(base + "entity/bob-example")
+    assertion = URIRef(base + "assertion/bob-council-armed-guild")
+    translation = URIRef(base + "assertion/bob-council-armed-guild/translation")
+    assert (translation, URIRef(AT.translatorNote), None) in data
+    data.remove((bob, URIRef(AT.identifiedAs), None))
+    data.remove((translation, URIRef(AT.translatorNote), None))
+    data.set((assertion, URIRef(AT.hedgedBy), URIRef(base + "entity/carol-example")))
+    data.add((assertion, URIRef(AT.hedge), Literal("also")))
+    messages = " | ".join(
+        p.message for p in shacl.shacl_problems(data, prepared.shapes, prepared.corpus)
+    )
+    assert "an unnamed voice needs exactly one at:identifiedAs" in messages
+    assert f"at <{translation}>" in messages
+    assert "a reporter's hedge names the step of its reporter" in messages
