@@ -140,6 +140,7 @@ def check_readings(
         problems.extend(_translation_problems(assertion.translation, assertion.where, entity_types))
         if assertion.language is not None and not LANGUAGE.match(assertion.language):
             problems.append(_bad_language(assertion.where, assertion.language))
+        problems.extend(_chain_warnings(assertion, documents))
         match = matches.get(assertion.id)
         text = texts.get(assertion.stated_in)
         if match is not None and text is not None:
@@ -201,6 +202,24 @@ def _assertion_problems(
             f"'{assertion.id}' is hedged ('{assertion.hedge}') and reported through others, "
             "but does not say whose hedge it is",
             "add hedged_by: the speaker, or the reporter whose word the hedge is",
+            WARNING,
+        )
+
+
+def _chain_warnings(assertion: Assertion, documents: Mapping[str, Document]) -> Iterator[Problem]:
+    """Warn when someone other than the document's own voice speaks with no reporting chain."""
+    document = documents.get(assertion.stated_in)
+    if document is None or assertion.via:
+        return
+    voice = document.author or document.publisher
+    if voice is not None and assertion.speaker != voice:
+        yield Problem(
+            assertion.where.file,
+            assertion.where.line,
+            f"the speaker of '{assertion.id}' is not the voice of '{document.id}' ({voice}), "
+            "yet no one reports the words (no via)",
+            f"add via: [{{by: {voice}, in: {document.id}}}], or make the speaker the one who "
+            "says these words",
             WARNING,
         )
 

@@ -133,3 +133,16 @@ def test_wrong_reading_fields_are_errors(
     assert [p.message for p in errors] == [message]
     result = run_attest("validate", str(fixture_seeds))
     assert result.returncode == 1 and message in result.stderr
+
+
+def test_a_speaker_without_a_chain_who_is_not_the_documents_voice_is_a_warning(
+    fixture_seeds: Path,
+) -> None:
+    _edit(fixture_seeds, PAGE, "    via: [alice-example]\n", "")
+    _edit(fixture_seeds, PAGE, "    hedged_by: alice-example\n", "")
+    result = run_attest("validate", str(fixture_seeds))
+    assert result.returncode == 0, result.stderr
+    assert (
+        "documents/page.yaml:24: warning: the speaker of 'bob-council-armed-guild' is not the voice "
+        "of 'fixture-page' (alice-example), yet no one reports the words (no via)"
+    ) in result.stderr
