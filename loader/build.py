@@ -30,6 +30,7 @@ from loader import readings
 from loader.infer import Inference
 from loader.infer import Triple
 from loader.infer import infer_claim
+from loader.readmodel import ReadModel
 from loader.validate import Corpus
 from loader.vocab import AT
 from loader.vocab import DCTERMS
@@ -102,6 +103,7 @@ class _Builder:
     def __init__(self, corpus: Corpus) -> None:
         self.corpus = corpus
         self.iris = corpus.iris
+        self.last_inferences: list[Inference] = []
 
     def triple(
         self, subject: str, predicate: object, obj: Term, graph: NamedNode | DefaultGraph = DEFAULT
@@ -308,6 +310,7 @@ class _Builder:
             self.iris.entity(entity_id): types for entity_id, types in self._entity_types_of(claim)
         }
         inferences = infer_claim(self.corpus.schema, claim, known)
+        self.last_inferences = inferences
         yield self.triple(iri, AT.inferred, inferred_graph)
         yield self.triple(inferred_iri, RDF.type, _n(AT.InferredGraph))
         yield self.triple(inferred_iri, AT.inferredFrom, claim_graph)
@@ -377,9 +380,14 @@ def build_quads(
     yield from graph_quads(ontology_inferred, background)
     total = len(corpus.assertions)
 
+    readmodel = ReadModel(corpus)
+
     def assertions() -> Iterator[list[Quad]]:
         for done, assertion_id in enumerate(corpus.assertions, start=1):
-            yield list(builder.assertion(assertion_id))
+            group = list(builder.assertion(assertion_id))
+            claim = corpus.claims[assertion_id]
+            group.extend(readmodel.assertion(assertion_id, claim, builder.last_inferences))
+            yield group
             if progress is not None:
                 progress(done, total)
 
@@ -395,6 +403,7 @@ def build_quads(
         for inference in infer_claim(corpus.schema, default, known):
             subject, predicate, obj = inference.triple
             yield Quad(NamedNode(subject), NamedNode(predicate), _object(obj), background)
+    yield from readmodel.finish()
 
 
 def _known_types(corpus: Corpus) -> Iterator[tuple[str, frozenset[str]]]:

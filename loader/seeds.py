@@ -7,7 +7,7 @@ Layout of the seeds directory::
     documents/*.yaml     per source text: its documents, assertions, and the
                          sentences that make no checkable claim
                          (keys: documents, assertions, no_checkable_claim)
-    wikidata/cache.ttl   Wikidata's labels and statements (attest wikidata refresh)
+    wikidata/cache.json  Wikidata's labels and statements (attest wikidata refresh)
 
 This module only reads and shapes; :mod:`loader.validate` checks meaning.
 """

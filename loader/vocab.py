@@ -130,6 +130,13 @@ class AT(DefinedNamespace):
     seedDigest: URIRef
     softwareVersion: URIRef
     baseIri: URIRef
+    # the read model (loader/readmodel.py)
+    ReadModelList: URIRef
+    card: URIRef
+    size: URIRef
+    item: URIRef
+    itemKind: URIRef
+    weight: URIRef
     # Wikidata alignment
     wikidataItem: URIRef
     wikidataClass: URIRef

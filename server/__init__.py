@@ -6,6 +6,7 @@ starts the query workers; nothing happens at import time.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 from collections.abc import Mapping
@@ -14,8 +15,11 @@ from typing import Any
 from flask import Flask
 from flask import Response
 from flask import current_app
+from flask import g
+from flask import has_request_context
 from flask import request
 
+from loader.errors import StoreError
 from loader.iris import Iris
 from loader.settings import Settings
 from loader.settings import resolve
@@ -24,6 +28,7 @@ from loader.store import open_store
 from server.executor import InlineRunner
 from server.executor import ProcessPool
 from server.executor import make_runner
+from server.lookups.cards import read_model_problem
 
 __all__ = ["create_app", "runtime", "Runtime"]
 
@@ -45,9 +50,19 @@ class Runtime:
 
 
 def runtime() -> Runtime:
-    """The current app's :class:`Runtime`."""
+    """The current app's :class:`Runtime`; in a request, with the store pinned.
+
+    Every query of one request reads one version of the store, even if a load
+    switches it in the middle of the request.
+    """
     found: Runtime = current_app.extensions["attest"]
-    return found
+    if not has_request_context():
+        return found
+    pinned: Runtime | None = g.get("attest_runtime")
+    if pinned is None:
+        pinned = dataclasses.replace(found, store=found.store.pinned())
+        g.attest_runtime = pinned
+    return pinned
 
 
 def create_app(
@@ -61,6 +76,7 @@ def create_app(
     :raises StoreError: if the store cannot be opened.
     """
     from server import api
+    from server import caching
     from server import errors
     from server import pages
     from server import reconcile
@@ -74,7 +90,11 @@ def create_app(
     app.extensions["attest"] = Runtime(
         resolved, store, make_runner(resolved, store), Iris(resolved.base_iri)
     )
+    app.extensions[api.READ_MODEL_KEY] = read_model_problem(store, Iris(resolved.base_iri))
+    with app.app_context(), contextlib.suppress(StoreError):  # no store yet: indexed on first use
+        api.text_index().start()  # indexes quotes in the background, ready before most searches
     errors.register(app)
+    caching.register(app)
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(reconcile.blueprint)

@@ -102,6 +102,13 @@ def evaluate(store: Store, job: Job) -> Answer:
         return Answer(exc.status, error=str(exc))
     except StoreError as exc:
         return Answer(503, error=str(exc))
+    except RuntimeError as exc:
+        # Oxigraph reports a function it does not implement only while evaluating.
+        if "is not supported" in str(exc):
+            return Answer(
+                400, error=f"{exc}: the engine offers SPARQL 1.1's functions and XSD casts"
+            )
+        raise
 
 
 def _solutions(result: QuerySolutions, chosen: formats.Format, limit: int) -> Answer:

@@ -88,7 +88,9 @@ def test_stats_and_report_by_document(seed_settings: Settings) -> None:
             numbers[k] for k in ("claim_triples", "inferred_triples", "background_inferred_triples")
         )
         + numbers["wikidata_triples"]
+        + numbers["read_model_triples"]
     )
+    assert numbers["read_model_triples"] > numbers["assertions"]
     report = run_attest(
         "--data-dir", str(seed_settings.data_dir), "stats", "--by-document", "--format", "json"
     )

@@ -217,3 +217,76 @@ def test_seeds_readme_worked_examples_are_the_curated_entries(seed_settings: Set
         assert {k: " ".join(str(stored[k]).split()) for k in item} == {
             k: " ".join(str(v).split()) for k, v in item.items()
         }
+
+
+def test_home_page_counts_what_each_page_and_stats_count(http: httpx.Client) -> None:
+    # The Khamenei.ir page reproduces two letters: 7 assertions are stated on the
+    # page itself, 50 in the letters; its page and `attest stats` count all 57.
+    home = http.get("/", headers={"Accept": "text/html"}).text
+    document = "khamenei-ir-2017-11-22-letters"
+    row = re.search(rf'href="/document/{document}">.*?</tr>', home, re.S)
+    assert row is not None
+    shown = re.findall(r"<td>(\d+)</td>", row.group(0))
+    stated = http.get(f"/api/documents/{document}").json()
+    assert shown == [str(len(stated["assertions"]))] == ["57"]
+
+
+ID_KEYS = {
+    "id",
+    "speaker",
+    "author",
+    "publisher",
+    "part_of",
+    "by",
+    "in",
+    "disputes",
+    "corroborates",
+}
+
+
+def _ids_in(value: object, key: str = "") -> list[str]:
+    """Every id a seeds/README.md example names (placeholders '…' aside)."""
+    found: list[str] = []
+    if isinstance(value, dict):
+        for name, inner in value.items():
+            found += _ids_in(inner, name)
+    elif isinstance(value, list):
+        if key == "claim":
+            for triple in value:
+                found += [str(triple[0]), str(triple[2])] if isinstance(triple, list) else []
+        else:
+            for inner in value:
+                found += _ids_in(inner, key)
+    elif key in ID_KEYS and isinstance(value, str) and value != "…":
+        found.append(value)
+    return found
+
+
+def test_every_id_in_the_seeds_readme_exists(seed_settings: Settings) -> None:
+    corpus = loader.pipeline.prepare(seed_settings).corpus
+    known = set(corpus.entities) | set(corpus.documents) | set(corpus.assertions)
+    named = [
+        name
+        for block in re.findall(r"```yaml\n(.*?)```", SEEDS_README, re.S)
+        for name in _ids_in(yaml.safe_load(block))
+    ]
+    assert len(named) > 20
+    assert sorted(set(named) - known) == []
+
+
+def test_docs_name_the_wikidata_cache_the_code_writes() -> None:
+    from loader.wikidata import CACHE_FILE
+
+    for text in (README, SEEDS_README):
+        assert "cache.ttl" not in text
+    assert f"seeds/{CACHE_FILE}" in README and CACHE_FILE.split("/")[-1] in SEEDS_README
+
+
+def test_readme_trig_example_is_abridged_from_the_served_answer(http: httpx.Client) -> None:
+    [block] = _blocks("trig")
+    command = re.search(r"`(curl -H 'Accept: application/trig' [^`]+)`", README)
+    assert command is not None
+    path = command.group(1).split("127.0.0.1:5000", 1)[1]
+    served = http.get(path, headers={"Accept": "application/trig"}).text.splitlines()
+    # Every line, prefixes included, is a line of the real answer: nothing reworded.
+    assert [line for line in block.splitlines() if line not in served] == []
