@@ -25,10 +25,10 @@ class _Client(Protocol):
 
 def _json(response: Any) -> tuple[int, Any]:
     """Status and JSON body of a Flask test response or an httpx response."""
-    status = getattr(response, "status_code", None)
+    status = int(response.status_code)
     if hasattr(response, "get_json"):  # Flask's test client
-        return int(status), response.get_json()
-    return int(status), response.json()  # type: ignore[arg-type]
+        return status, response.get_json()
+    return status, response.json()
 
 
 def _identity(item: Item) -> str:

@@ -52,6 +52,12 @@ MODULES: dict[str, list[str]] = {
     "loader/stats.py": ["tests/test_stats.py"],
     "loader/coverage.py": ["tests/test_coverage_rules.py"],
     "loader/ontology.py": ["tests/test_ontology.py", "tests/test_infer_rules.py"],
+    # Core modules being rewritten when this was set up: run them once they settle.
+    "loader/quotes.py": ["tests/test_quotes.py", "tests/test_coverage_rules.py"],
+    "loader/shacl.py": ["tests/test_shapes.py"],
+    "loader/store.py": ["tests/test_atomicity.py", "tests/test_stats.py"],
+    "server/api.py": ["tests/test_paging.py", "tests/test_limits.py"],
+    "server/reconcile.py": ["tests/test_limits.py"],
 }
 # Run by default: modules nobody else was rewriting when this was set up.
 DEFAULT = [
