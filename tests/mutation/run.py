@@ -30,6 +30,7 @@ import argparse
 import dataclasses
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -115,6 +116,7 @@ class Mutant:
     source_line: str
     outcome: str  # killed, survived, timeout, incompetent, not run, skipped
     diff: str
+    output: str = ""  # the end of the test run's output, to see why a mutant was killed
 
     @property
     def label(self) -> str:
@@ -200,7 +202,8 @@ def _test_command(tests: list[str]) -> list[str]:
 
 
 def _config(module: str, tests: list[str], timeout: float) -> str:
-    command = " ".join(_test_command(tests))
+    # cosmic-ray splits the command with shlex: quote it the same way.
+    command = shlex.join(_test_command(tests))
     excluded = ", ".join(json.dumps(pattern) for pattern in EXCLUDED_OPERATORS)
     return (
         "[cosmic-ray]\n"
@@ -280,6 +283,7 @@ def _read_results(copy: Path, session: Path, module: str, source: list[str]) -> 
                 source_line=source[line_no - 1].strip() if line_no <= len(source) else "",
                 outcome=outcome,
                 diff=(result or {}).get("diff") or "",
+                output=((result or {}).get("output") or "")[-1500:],
             )
         )
     return mutants
@@ -297,6 +301,10 @@ def mutate(module: str, budget: float, scratch: Path, entries: list[dict[str, st
     config = copy / "mutation.toml"
     session = copy / "mutation.sqlite"
     config.write_text(_config(module, tests, max(30.0, 4 * baseline)), encoding="utf-8")
+    # The same command, run the way cosmic-ray runs it, must pass on unmutated code:
+    # otherwise every mutant would count as killed.
+    if _run([_tool("cosmic-ray"), "baseline", str(config)], copy) != 0:
+        raise SystemExit(f"{module}: cosmic-ray's baseline run of the tests fails")
     subprocess.run(
         [_tool("cosmic-ray"), "init", str(config), str(session)],
         cwd=copy,
@@ -369,6 +377,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=float, default=1200, help="seconds per module")
     parser.add_argument("--list", action="store_true", help="list modules and their tests")
     parser.add_argument("--json", type=Path, help="also write the mutants as JSON here")
+    parser.add_argument(
+        "--keep", type=Path, help="work in this directory and keep it (sessions, copies)"
+    )
     args = parser.parse_args(argv)
     if args.list:
         for module, tests in MODULES.items():
@@ -381,10 +392,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"no tests are listed for {', '.join(unknown)}; add them to MODULES")
     entries = load_equivalents()
     scores = []
-    with tempfile.TemporaryDirectory(prefix="attest-mutation-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="attest-mutation-") as temporary:
+        scratch = Path(temporary)
+        if args.keep is not None:
+            scratch = args.keep
+            scratch.mkdir(parents=True, exist_ok=True)
+            for module in modules:
+                shutil.rmtree(scratch / module.replace("/", "_"), ignore_errors=True)
         for module in modules:
             print(f"mutating {module} (budget {args.budget:.0f} s) …", flush=True)
-            scores.append(mutate(module, args.budget, Path(scratch), entries))
+            scores.append(mutate(module, args.budget, scratch, entries))
     print(report(scores))
     if args.json:
         args.json.write_text(
