@@ -5,6 +5,7 @@ In-process and fast (no seed corpus), so mutation testing can run it per mutant.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -119,3 +120,11 @@ def test_an_exemption_covers_its_sentence(tmp_path: Path) -> None:
         "Signed, Carol Example.",
         "The same words twice: the Guild met the Council.",
     ]
+
+
+def test_sentences_and_names_cannot_be_changed_after_they_are_made(corpus: Corpus) -> None:
+    sentence = coverage.Sentence("d", 0, 1, "x", ())
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        sentence.start = 1  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        coverage.Names.of(corpus).owner = {}  # type: ignore[misc]

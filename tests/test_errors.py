@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from loader.errors import LoadError
@@ -68,3 +70,9 @@ def test_query_errors_carry_their_http_status() -> None:
 )
 def test_every_loader_error_is_a_load_error(kind: type[Exception]) -> None:
     assert issubclass(kind, LoadError)
+
+
+def test_a_problem_cannot_be_changed_after_it_is_made() -> None:
+    problem = Problem("a.yaml", 1, "m")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        problem.line = 2  # type: ignore[misc]

@@ -8,6 +8,8 @@ comes from the code under test.
 
 from __future__ import annotations
 
+import dataclasses
+
 import owlrl
 import pytest
 from pyoxigraph import Literal as OxLiteral
@@ -278,3 +280,9 @@ def test_owlrl_consequences_adds_only_new_non_trivial_triples(closed: Graph) -> 
     assert (URIRef(d("a")), URIRef(o("armed")), URIRef(d("b"))) not in added
     assert not any(t in closed for t in added)
     assert not any(infer.is_trivial(t) for t in added)
+
+
+def test_an_inference_cannot_be_changed_after_it_is_made() -> None:
+    inference = Inference((d("a"), o("met"), d("b")), "prp-symp", ())
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        inference.rule = "other"  # type: ignore[misc]

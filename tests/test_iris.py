@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from loader.iris import Iris
@@ -88,3 +90,8 @@ def test_split_round_trips_every_minted_iri() -> None:
     }
     for iri, parts in minted.items():
         assert IRIS.split(iri) == parts
+
+
+def test_an_iri_minter_cannot_be_changed_after_it_is_made() -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        IRIS.base = "https://example.org/other/"  # type: ignore[misc]

@@ -6,6 +6,7 @@ are only read (and must parse), so these tests run in-process and fast.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,8 @@ def test_bad_turtle_is_a_load_error_naming_the_file(tmp_path: Path) -> None:
     with pytest.raises(LoadError) as caught:
         read_ontology(tmp_path)
     assert str(caught.value).startswith(f"{tmp_path / 'attest.ttl'}: not valid Turtle: ")
+
+
+def test_a_relation_cannot_be_changed_after_it_is_made(schema: Schema) -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        schema.relations[ONT + "armed"].label = "other"  # type: ignore[misc]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Iterator
 
@@ -87,3 +88,9 @@ def test_an_empty_store_counts_zero() -> None:
     counted = stats.store_stats(empty)
     assert counted == stats.Stats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
     assert stats.by_document(empty) == []
+
+
+def test_counts_cannot_be_changed_after_they_are_made() -> None:
+    counted = stats.Stats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        counted.documents = 1  # type: ignore[misc]

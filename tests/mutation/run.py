@@ -27,6 +27,7 @@ larger ``--budget``). Not part of the CI run: it is slow.
 from __future__ import annotations
 
 import argparse
+import ast
 import dataclasses
 import json
 import os
@@ -114,6 +115,7 @@ class Mutant:
     operator: str
     occurrence: int
     source_line: str
+    column: int
     outcome: str  # killed, survived, timeout, incompetent, not run, skipped
     diff: str
     output: str = ""  # the end of the test run's output, to see why a mutant was killed
@@ -176,6 +178,42 @@ def _is_equivalent(mutant: Mutant, entries: list[dict[str, str]]) -> bool:
         and int(e.get("occurrence", mutant.occurrence)) == mutant.occurrence
         for e in entries
     )
+
+
+def annotation_spans(source: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Where *source*'s type annotations are, if it never evaluates them.
+
+    Under ``from __future__ import annotations`` an annotation is a string that
+    nothing here evaluates, so a mutant inside one (``str | None`` → ``str & None``)
+    is equivalent by construction.
+    """
+    tree = ast.parse(source)
+    postponed = any(
+        isinstance(node, ast.ImportFrom)
+        and node.module == "__future__"
+        and any(alias.name == "annotations" for alias in node.names)
+        for node in tree.body
+    )
+    if not postponed:
+        return []
+    annotations: list[ast.expr] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.arg) and node.annotation is not None:
+            annotations.append(node.annotation)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.returns:
+            annotations.append(node.returns)
+        elif isinstance(node, ast.AnnAssign):
+            annotations.append(node.annotation)
+    return [
+        ((a.lineno, a.col_offset), (a.end_lineno or a.lineno, a.end_col_offset or 0))
+        for a in annotations
+    ]
+
+
+def _in_annotation(
+    position: tuple[int, int], spans: list[tuple[tuple[int, int], tuple[int, int]]]
+) -> bool:
+    return any(start <= position < end for start, end in spans)
 
 
 def _copy_project(target: Path) -> Path:
@@ -264,6 +302,7 @@ def _read_results(copy: Path, session: Path, module: str, source: list[str]) -> 
         item, result = json.loads(line)
         [mutation] = item["mutations"]
         line_no = int(mutation["start_pos"][0])
+        column = int(mutation["start_pos"][1])
         if result is None:
             outcome = "not run"
         elif result["worker_outcome"] == "skipped":
@@ -281,6 +320,7 @@ def _read_results(copy: Path, session: Path, module: str, source: list[str]) -> 
                 operator=mutation["operator_name"],
                 occurrence=int(mutation["occurrence"]),
                 source_line=source[line_no - 1].strip() if line_no <= len(source) else "",
+                column=column,
                 outcome=outcome,
                 diff=(result or {}).get("diff") or "",
                 output=((result or {}).get("output") or "")[-1500:],
@@ -320,12 +360,22 @@ def mutate(module: str, budget: float, scratch: Path, entries: list[dict[str, st
     remaining = budget - (time.monotonic() - started)
     if remaining > 0:
         _run([_tool("cosmic-ray"), "exec", str(config), str(session)], copy, timeout=remaining)
-    source = (ROOT / module).read_text(encoding="utf-8").splitlines()
-    mutants = _read_results(copy, session, module, source)
-    equivalents = sum(1 for m in mutants if m.outcome == "survived" and _is_equivalent(m, entries))
+    text = (ROOT / module).read_text(encoding="utf-8")
+    mutants = _read_results(copy, session, module, text.splitlines())
+    spans = annotation_spans(text)
+    equivalents = 0
     for mutant in mutants:
-        if mutant.outcome == "survived" and _is_equivalent(mutant, entries):
+        if mutant.outcome != "survived":
+            continue
+        if _in_annotation((mutant.line, mutant.column), spans):
             mutant.outcome = "equivalent"
+            mutant.output = (
+                "a type annotation, never evaluated (from __future__ import annotations)"
+            )
+            equivalents += 1
+        elif _is_equivalent(mutant, entries):
+            mutant.outcome = "equivalent"
+            equivalents += 1
     score = Score(module, mutants, equivalents, time.monotonic() - started)
     return score
 
