@@ -76,3 +76,8 @@ def test_a_problem_cannot_be_changed_after_it_is_made() -> None:
     problem = Problem("a.yaml", 1, "m")
     with pytest.raises(dataclasses.FrozenInstanceError):
         problem.line = 2  # type: ignore[misc]
+
+
+def test_query_error_status_is_keyword_only() -> None:
+    with pytest.raises(TypeError):
+        QueryError("refused", 403)  # type: ignore[misc]
