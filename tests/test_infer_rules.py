@@ -159,6 +159,19 @@ CASES: dict[str, tuple[list[infer.Triple], dict[str, frozenset[str]], list[Infer
             ),
         ],
     ),
+    "a-literal-triple-does-not-stop-the-rest": (
+        [(d("g"), o("founded"), OxLiteral("1901")), ARMED],
+        {
+            d("a"): frozenset({o("Agent")}),
+            d("b"): frozenset({o("Agent")}),
+            d("g"): frozenset({o("Group"), o("Agent")}),
+        },
+        [
+            Inference((d("a"), o("supported"), d("b")), "prp-spo1", (ARMED,)),
+            Inference((d("b"), o("armedBy"), d("a")), "prp-inv", (ARMED,)),
+            Inference((d("b"), o("supportedBy"), d("a")), "prp-inv", (ARMED,)),
+        ],
+    ),
     "a-type-in-the-claim": (
         [(d("p"), TYPE, o("Person")), (d("p"), TYPE, o("Person"))],
         {},
