@@ -126,7 +126,7 @@ def _request(
 @pytest.mark.parametrize(("name", "case"), CASES, ids=[name for name, _ in CASES])
 def test_w3c_protocol_case(protocol_server: Server, name: str, case: URIRef) -> None:
     if name in NOT_APPLICABLE:
-        pytest.skip("a successful update does not apply to a read-only endpoint")
+        pytest.skip("read-only endpoint: tests/test_w3c_updates.py runs it with updates enabled")
     graph = _manifest()
     action = next(graph.objects(case, MF.action))
     requests = Collection(graph, next(graph.objects(action, HT.requests)))
