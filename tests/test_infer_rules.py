@@ -44,6 +44,7 @@ o:armedBy a owl:ObjectProperty .
 o:met a owl:ObjectProperty , owl:SymmetricProperty ; rdfs:domain o:Person .
 o:locatedIn a owl:ObjectProperty , owl:TransitiveProperty ; rdfs:range o:Place .
 o:founded a owl:DatatypeProperty ; rdfs:domain o:Group ; rdfs:range xsd:gYear .
+o:near a owl:ObjectProperty , owl:SymmetricProperty , owl:TransitiveProperty .
 """
 
 
@@ -75,8 +76,8 @@ def test_schema_tables_read_off_the_closure(schema: Schema) -> None:
     assert schema.inverses[o("armed")] == {o("armedBy")}
     assert schema.inverses[o("armedBy")] == {o("armed")}
     assert schema.inverses[o("supportedBy")] == {o("supported")}
-    assert schema.symmetric == {o("met")}
-    assert schema.transitive == {o("locatedIn")}
+    assert schema.symmetric == {o("met"), o("near")}
+    assert schema.transitive == {o("locatedIn"), o("near")}
     assert schema.domains[o("armed")] == {o("Agent")}
     assert schema.ranges[o("locatedIn")] == {o("Place")}
     assert schema.super_classes[o("Person")] == {o("Agent")}
@@ -172,6 +173,26 @@ CASES: dict[str, tuple[list[infer.Triple], dict[str, frozenset[str]], list[Infer
             Inference((d("b"), o("supportedBy"), d("a")), "prp-inv", (ARMED,)),
         ],
     ),
+    "sorted-by-subject-then-predicate-then-object": (
+        [(d("x"), o("armed"), d("y1")), (d("y0"), o("armed"), d("x"))],
+        {n: frozenset({o("Agent")}) for n in (d("x"), d("y0"), d("y1"))},
+        [
+            Inference((d("x"), o("armedBy"), d("y0")), "prp-inv", ((d("y0"), o("armed"), d("x")),)),
+            Inference(
+                (d("x"), o("supported"), d("y1")), "prp-spo1", ((d("x"), o("armed"), d("y1")),)
+            ),
+            Inference(
+                (d("x"), o("supportedBy"), d("y0")), "prp-inv", ((d("y0"), o("armed"), d("x")),)
+            ),
+            Inference(
+                (d("y0"), o("supported"), d("x")), "prp-spo1", ((d("y0"), o("armed"), d("x")),)
+            ),
+            Inference((d("y1"), o("armedBy"), d("x")), "prp-inv", ((d("x"), o("armed"), d("y1")),)),
+            Inference(
+                (d("y1"), o("supportedBy"), d("x")), "prp-inv", ((d("x"), o("armed"), d("y1")),)
+            ),
+        ],
+    ),
     "a-type-in-the-claim": (
         [(d("p"), TYPE, o("Person")), (d("p"), TYPE, o("Person"))],
         {},
@@ -206,6 +227,16 @@ def test_premises_of_a_chain_are_the_curated_triples_only(schema: Schema) -> Non
         (d("x"), o("locatedIn"), d("z")),
         (d("w"), o("locatedIn"), d("z")),
     }
+
+
+def test_a_conclusion_from_two_claim_triples_names_both(schema: Schema) -> None:
+    """near is symmetric and transitive: its derivations share ancestors (a diamond)."""
+    claim = [(d("a"), o("near"), d("b")), (d("b"), o("near"), d("c"))]
+    found = {i.triple: i for i in infer.infer_claim(schema, claim, {})}
+    for triple in ((d("a"), o("near"), d("c")), (d("c"), o("near"), d("a"))):
+        assert found[triple].premises == tuple(claim), triple
+    assert found[(d("b"), o("near"), d("a"))].premises == (claim[0],)
+    assert found[(d("c"), o("near"), d("b"))].premises == (claim[1],)
 
 
 def _term(node: object) -> URIRef | Literal:
