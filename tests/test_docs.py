@@ -6,7 +6,6 @@ import re
 import shlex
 
 import click
-import httpx
 import pytest
 import yaml
 from pyoxigraph import Quad
@@ -24,7 +23,6 @@ from loader.store import open_store
 from loader.vocab import AT
 from server.cli import main
 from server.examples import load as examples
-from tests.conftest import Server
 
 README = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
 SEEDS_README = (PROJECT_DIR / "seeds" / "README.md").read_text(encoding="utf-8")
@@ -173,29 +171,6 @@ def _curl_requests() -> list[tuple[str, str, dict[str, str], dict[str, str], byt
 
 
 CURLS = _curl_requests()
-
-
-@pytest.mark.parametrize(
-    ("method", "url", "headers", "form", "body"),
-    CURLS,
-    ids=[c[1].split("5000")[1][:60] for c in CURLS],
-)
-def test_every_readme_curl_works(
-    live_server: Server,
-    method: str,
-    url: str,
-    headers: dict[str, str],
-    form: dict[str, str],
-    body: bytes | None,
-) -> None:
-    target = url.replace("http://127.0.0.1:5000", live_server.base)
-    if body is not None:
-        response = httpx.request(method, target, headers=headers, content=body, timeout=60)
-    elif form:
-        response = httpx.request(method, target, headers=headers, data=form, timeout=60)
-    else:
-        response = httpx.request(method, target, headers=headers, timeout=60)
-    assert response.status_code == 200, response.text[:300]
 
 
 def test_seeds_readme_worked_examples_are_the_curated_entries(seed_settings: Settings) -> None:
