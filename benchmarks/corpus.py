@@ -26,6 +26,7 @@ import itertools
 import math
 import random
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 MARK = "SYNTHETIC"
@@ -97,10 +98,9 @@ def _word(rng: random.Random, syllables: int) -> str:
     return "".join(rng.choice(SYLLABLES) for _ in range(syllables))
 
 
-def _unique(rng: random.Random, seen: set[str], make: object) -> str:
-    assert callable(make)
+def _unique(seen: set[str], make: Callable[[], str]) -> str:
     for _ in range(1000):
-        text = str(make())
+        text = make()
         if text not in seen:
             seen.add(text)
             return text
@@ -144,10 +144,10 @@ def write_corpus(root: Path, assertions: int, *, per_document: int = 100, seed: 
     for i in range(n_entities):
         person = i % 2 == 0
         if person:
-            label = _unique(rng, seen, lambda: f"{_word(rng, 2).title()} {_word(rng, 3).title()}")
+            label = _unique(seen, lambda: f"{_word(rng, 2).title()} {_word(rng, 3).title()}")
             entity_id = f"syn-person-{i}"
         else:
-            label = _unique(rng, seen, lambda: f"{_word(rng, 3).title()} {rng.choice(ORG_NOUNS)}")
+            label = _unique(seen, lambda: f"{_word(rng, 3).title()} {rng.choice(ORG_NOUNS)}")
             entity_id = f"syn-org-{i}"
         ids.append(entity_id)
         labels.append(label)
@@ -167,6 +167,7 @@ def write_corpus(root: Path, assertions: int, *, per_document: int = 100, seed: 
     publishers = [ids[2 * k + 1] for k in range(min(10 + assertions // 5000, n_entities // 2))]
     vocabulary = [_word(rng, 2) + _word(rng, 1) for _ in range(2000)]
     words = _Zipf(len(vocabulary), rng)
+    used: Counter[str] = Counter()  # words of quotes, for the text search to look up
 
     # --- documents and their assertions ---------------------------------------------------
     popular = (ids[0], "armed", ids[1])
@@ -226,7 +227,9 @@ def write_corpus(root: Path, assertions: int, *, per_document: int = 100, seed: 
                 hedge = rng.choice(HEDGES)
                 extra.append(f"    hedge: {hedge}\n")
             verb = VERBS[triple[1]]
-            filler = " ".join(vocabulary[words.draw()] for _ in range(3))
+            drawn = [vocabulary[words.draw()] for _ in range(3)]
+            used.update(drawn)
+            filler = " ".join(drawn)
             if stance == "denies":
                 body = (
                     f"{speaker_label} denied that {subject_label} {verb} {object_label}, "
@@ -300,7 +303,8 @@ def write_corpus(root: Path, assertions: int, *, per_document: int = 100, seed: 
         popular_count=triples[popular],
         single_triple=single,
         name_query=labels[min(10, n_entities - 1)].split()[0],
-        quote_query=vocabulary[min(50, len(vocabulary) - 1)],
+        # A word in many quotes (the 10th most used), so the text search has pages to fill.
+        quote_query=[word for word, _ in used.most_common(10)][-1],
     )
 
 

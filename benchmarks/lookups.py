@@ -81,18 +81,18 @@ def lookups(corpus: Corpus) -> list[Lookup]:
             raw=_provenance(single),
         ),
         Lookup(
-            f"`/api/provenance`, popular triple ({corpus.popular_count}×)",
+            "`/api/provenance`, popular triple",
             "/api/provenance",
             triple_params(popular),
             raw=_provenance(popular),
         ),
         Lookup(
-            f"`/api/entities/<id>`, rarely cited ({corpus.rarely_cited_count}×)",
+            "`/api/entities/<id>`, rarely cited",
             f"/api/entities/{rare}",
             raw=_entity(rare),
         ),
         Lookup(
-            f"`/api/entities/<id>`, most cited ({corpus.most_cited_count}×)",
+            "`/api/entities/<id>`, most cited",
             f"/api/entities/{most}",
             raw=_entity(most),
         ),
@@ -132,7 +132,7 @@ def lookups(corpus: Corpus) -> list[Lookup]:
 }} GROUP BY ?s ?p ?o LIMIT {PAGE}""",
         ),
         Lookup(
-            f"`/api/search?q={corpus.name_query}`",
+            "`/api/search?q=` (entity names)",
             "/api/search",
             {"q": corpus.name_query},
             raw=PREFIXES
@@ -142,7 +142,7 @@ def lookups(corpus: Corpus) -> list[Lookup]:
 }} LIMIT {PAGE}""",
         ),
         Lookup(
-            f"`/api/quotes?q={corpus.quote_query}` (text search)",
+            "`/api/quotes?q=` (text of quotes)",
             "/api/quotes",
             {"q": corpus.quote_query},
             raw=PREFIXES

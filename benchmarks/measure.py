@@ -22,6 +22,7 @@ class Figures:
     size: int | None = None
     raw_status: str = "ok"  # "ok", "–" (none for this look-up), "error: …"
     raw_rows: int | None = None
+    empty: bool = False  # the HTTP answer says it found nothing (a look-up of nothing)
 
     @property
     def samples(self) -> int:
@@ -80,6 +81,11 @@ def measure(
         elif first.status_code != 200:
             figures.status = f"HTTP {first.status_code}"
         figures.size = len(first.content)
+        if first.status_code == 200 and "json" in first.headers.get("content-type", ""):
+            body = first.json()
+            figures.empty = isinstance(body, dict) and (
+                body.get("total") == 0 or body.get("results") == []
+            )
 
     def raw() -> int:
         if lookup.against_oxigraph_serve:
@@ -104,8 +110,14 @@ def measure(
     for done in range(repeat):
         if http_ok:
             start = time.perf_counter()
-            _request(client, lookup)
-            figures.http.append(time.perf_counter() - start)
+            try:
+                _request(client, lookup)
+            except httpx.HTTPError as exc:  # keep the run going; say what happened
+                figures.status = f"error: {type(exc).__name__}"
+                figures.http.clear()
+                http_ok = False
+            else:
+                figures.http.append(time.perf_counter() - start)
         if has_raw:
             start = time.perf_counter()
             raw()

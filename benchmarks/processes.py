@@ -137,8 +137,9 @@ def stages(run: LoadRun) -> tuple[list[tuple[str, float]], str]:
 
     Lines that print a duration ("validate: 3.2 s", "write 120000 quads in 0.8 s")
     are taken as they are. Failing those, progress lines ("built 100/1000 …") are
-    grouped by their first word and timed by when they arrived: the time before the
-    first group, each group's span, and the time after the last line until exit.
+    grouped by their first word and timed by when they arrived: the time until the
+    first line, each group from the previous group's last line to its own last line
+    (a stage prints its last line when it ends), and the time after that until exit.
 
     :returns: ([(stage, seconds)], how they were obtained) — empty if nothing fits.
     """
@@ -163,13 +164,16 @@ def stages(run: LoadRun) -> tuple[list[tuple[str, float]], str]:
     groups = [g for g in groups if g[0] != "loaded"]  # the closing summary line
     if not groups:
         return [], "attest load printed no stage times"
-    result = [(f"until the first «{groups[0][0]} …» line", groups[0][1])]
+    result = [("start, until the first progress line", groups[0][1])]
     previous = groups[0][1]
     for key, _, last in groups:
-        result.append((f"«{key} …» lines", last - previous))
+        result.append((f"«{key} …» stage", last - previous))
         previous = last
     result.append(("after the last progress line, until exit", run.seconds - previous))
-    return result, "from when attest load's progress lines arrived"
+    return result, (
+        "from when attest load's progress lines arrived (a stage runs from the previous "
+        "stage's last line to its own last line)"
+    )
 
 
 def free_port() -> int:

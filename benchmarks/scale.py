@@ -87,6 +87,9 @@ def run_one(assertions: int, work: Path, args: argparse.Namespace) -> Result:
     corpus = write_corpus(seeds, assertions, per_document=args.per_document)
     log(f"N={assertions:,}: attest load")
     load = run_load(attest(seeds, data, "load"))
+    (work / "load.log").write_text(
+        "".join(f"{at:9.2f} s  {line}\n" for at, line in load.lines), encoding="utf-8"
+    )
     found, how = stages(load)
     result = Result(corpus, load, found, how)
     if load.returncode != 0:
@@ -229,13 +232,19 @@ def report(results: list[Result], args: argparse.Namespace, header: list[str]) -
         lines.append(
             f"- N={c.assertions:,}: {c.documents:,} documents, {c.entities:,} entities, "
             f"{c.speakers:,} speakers (SYNTHETIC corpus from benchmarks/corpus.py); "
-            f"load stages {result.stages_how}"
+            f"load stages {result.stages_how}; looked up: most cited `{c.most_cited}` "
+            f"({c.most_cited_count:,} citations), rarely cited `{c.rarely_cited}` "
+            f"({c.rarely_cited_count}), popular triple `{' '.join(c.popular_triple)}` "
+            f"({c.popular_count:,} assertions), triple asserted once "
+            f"`{' '.join(c.single_triple)}`, speaker `{c.top_speaker}`, document "
+            f"`{c.document}`, search `{c.name_query}`, quote search `{c.quote_query}`"
         )
     lines += [
         f"- look-ups: {args.repeat} repetitions after one warm-up, HTTP (keep-alive) and raw "
         "alternately; raw = the core SPARQL of the answer's first page run by pyoxigraph "
         "in-process on the same store (for `/sparql`: `oxigraph serve-read-only` over HTTP); "
         "ratio = HTTP p50 / raw p50; bytes = one HTTP response; n/a = no such endpoint (404); "
+        "(empty answer) / (0 rows) = the look-up found nothing, so its figure means little; "
         "(n=…) = repetitions cut short by the time budget",
         "",
     ]
@@ -263,7 +272,7 @@ def report(results: list[Result], args: argparse.Namespace, header: list[str]) -
         )
     value_row("load · peak RSS (process tree)", [_bytes(r.load.peak_rss) for r in results])
     value_row("store size on disk", [_bytes(r.store_size) or "–" for r in results])
-    value_row("quads", [f"{r.quads:,}" if r.quads else "–" for r in results])
+    value_row("quads in the store", [f"{r.quads:,}" if r.quads else "–" for r in results])
     value_row(
         "quads per assertion",
         [f"{r.quads / r.corpus.assertions:.1f}" if r.quads else "–" for r in results],
@@ -299,11 +308,16 @@ def report(results: list[Result], args: argparse.Namespace, header: list[str]) -
 def _lookup_cells(figures: Figures, repeat: int) -> list[str]:
     short = f" (n={figures.samples})" if figures.samples < repeat else ""
     raw = _ms(p50(figures.raw)) if figures.raw_status == "ok" else figures.raw_status
+    if figures.raw_rows == 0 and not figures.raw_status.startswith("error"):
+        raw += " (0 rows)"
     if figures.status != "ok":
         return [figures.status, "", raw, "", ""]
     ours, theirs = p50(figures.http), p50(figures.raw)
-    ratio = f"{ours / theirs:.1f}×" if ours and theirs else ""
-    return [_ms(ours), _ms(p95(figures.http)) + short, raw, ratio, _bytes(figures.size)]
+    ratio = ""
+    if ours and theirs:
+        ratio = f"{ours / theirs:.1f}×" if ours / theirs < 100 else f"{ours / theirs:,.0f}×"
+    size = _bytes(figures.size) + (" (empty answer)" if figures.empty else "")
+    return [_ms(ours), _ms(p95(figures.http)) + short, raw, ratio, size]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -326,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--workdir", type=Path, help="keep corpora, stores and logs here (default: a temp dir)"
     )
+    parser.add_argument("--note", help="a line to print above the table (e.g. what else ran)")
     parser.add_argument(
         "--generate-only", action="store_true", help="write the corpora (needs --workdir), stop"
     )
@@ -338,6 +353,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.generate_only and args.workdir is None:
         parser.error("--generate-only needs --workdir")
     header = machine()
+    if args.note:
+        header.append(f"- note: {args.note}")
     with tempfile.TemporaryDirectory(prefix="attest-bench-") as temporary:
         root = args.workdir or Path(temporary)
         if args.generate_only:
@@ -349,6 +366,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for n in sizes:
                 results.append(run_one(n, root / f"n{n}", args))
+                if args.workdir is None:  # a million-assertion store is gigabytes
+                    shutil.rmtree(root / f"n{n}", ignore_errors=True)
         except BenchmarkError as exc:
             log(f"error: {exc}")
             return 1

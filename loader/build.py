@@ -26,6 +26,7 @@ from rdflib import URIRef
 from rdflib.term import Literal as RdfLiteral
 from rdflib.term import Node
 
+from loader import readings
 from loader.infer import Inference
 from loader.infer import Triple
 from loader.infer import infer_claim
@@ -125,6 +126,9 @@ class _Builder:
             yield self.triple(iri, AT.wikidataItem, _n(WD[entity.wikidata]))
         if entity.note:
             yield self.triple(iri, SKOS.editorialNote, _lang(entity.note))
+        if entity.unnamed is not None:
+            yield self.triple(iri, RDF.type, _n(AT.UnnamedVoice))
+            yield self.triple(iri, AT.identifiedAs, _lang(entity.unnamed))
 
     def documents(self) -> Iterator[list[Quad]]:
         for document_id in self.corpus.documents:
@@ -165,6 +169,16 @@ class _Builder:
             yield self.triple(iri, AT.textLength, _int(len(text)))
             digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
             yield self.triple(iri, AT.textSha256, _string(digest))
+        translation = document.translation
+        if translation is not None and translation.source_language:
+            yield self.triple(iri, AT.originalLanguage, _string(translation.source_language))
+            if translation.translator:
+                yield self.triple(
+                    iri, AT.translator, NamedNode(self.iris.entity(translation.translator))
+                )
+            note = translation.note or (None if translation.translator else readings.NO_TRANSLATOR)
+            if note:
+                yield self.triple(iri, AT.translatorNote, _lang(note))
         if document.id in corpus.text_files:
             yield self.triple(iri, AT.seedFile, _string(corpus.text_files[document.id]))
         if document.part_of:
@@ -194,6 +208,8 @@ class _Builder:
         yield self.triple(iri, AT.certainty, _n(certainty))
         if assertion.hedge:
             yield self.triple(iri, AT.hedge, _string(assertion.hedge))
+        yield from self.hedge(assertion_id)
+        yield from self.languages(assertion_id)
         date = corpus.dates.get("assertion:" + assertion_id)
         if date is not None:
             yield self.triple(iri, AT.claimTime, date)
@@ -219,6 +235,40 @@ class _Builder:
                 yield self.triple(step_iri, AT.reportedIn, NamedNode(iris.document(step.document)))
         yield from self.selectors(assertion_id)
         yield from self.claim(assertion_id)
+
+    def hedge(self, assertion_id: str) -> Iterator[Quad]:
+        """Whose hedge it is: the agent, speaker or reporter, and the reporter's step."""
+        assertion = self.corpus.assertions[assertion_id]
+        hedge = readings.hedge_of(assertion, self.corpus.certainty[assertion_id])
+        if hedge is None:
+            return
+        iri = self.iris.assertion(assertion_id)
+        yield self.triple(iri, AT.hedgedBy, NamedNode(self.iris.entity(hedge.agent)))
+        role = AT.SpeakerHedge if hedge.role == readings.SPEAKER else AT.ReporterHedge
+        yield self.triple(iri, AT.hedgeRole, _n(role))
+        if hedge.step is not None:
+            step = self.iris.step(assertion_id, hedge.step)
+            yield self.triple(iri, AT.hedgeStep, NamedNode(step))
+
+    def languages(self, assertion_id: str) -> Iterator[Quad]:
+        """The quote's language and, for a translation, the link from the speaker's words."""
+        assertion = self.corpus.assertions[assertion_id]
+        resolved = readings.translation_of(assertion, self.corpus.documents)
+        iri = self.iris.assertion(assertion_id)
+        yield self.triple(iri, AT.quoteLanguage, _string(resolved.quote_language))
+        if resolved.source_language is None:
+            return
+        yield self.triple(iri, AT.originalLanguage, _string(resolved.source_language))
+        node = self.iris.translation(assertion_id)
+        yield self.triple(iri, AT.translation, NamedNode(node))
+        yield self.triple(node, RDF.type, _n(AT.Translation))
+        yield self.triple(node, AT.fromLanguage, _string(resolved.source_language))
+        yield self.triple(node, AT.toLanguage, _string(resolved.quote_language))
+        if resolved.translator:
+            translator = NamedNode(self.iris.entity(resolved.translator))
+            yield self.triple(node, AT.translator, translator)
+        if resolved.note:
+            yield self.triple(node, AT.translatorNote, _lang(resolved.note))
 
     def selectors(self, assertion_id: str) -> Iterator[Quad]:
         iris = self.iris

@@ -14,6 +14,7 @@ removing other data never changes it:
 ``{base}assertion/{id}/quote``     its oa:TextQuoteSelector
 ``{base}assertion/{id}/position``  its oa:TextPositionSelector
 ``{base}assertion/{id}/step/{n}``  step n of its reporting chain
+``{base}assertion/{id}/translation``  the translation its quote renders, if any
 ``{base}graph/inferred``        inferred graph of the ontology and catalogue
 ``{base}graph/wikidata``        the local cache of Wikidata's data
 ``{base}graph/readmodel``       the read model: cards, counts and paged lists (and its nodes)
@@ -70,6 +71,9 @@ class Iris:
 
     def step(self, assertion_id: str, index: int) -> str:
         return f"{self.assertion(assertion_id)}/step/{index}"
+
+    def translation(self, assertion_id: str) -> str:
+        return f"{self.assertion(assertion_id)}/translation"
 
     @property
     def background_inferred_graph(self) -> str:

@@ -34,6 +34,7 @@ from pyoxigraph import Literal
 from pyoxigraph import NamedNode
 from pyoxigraph import Quad
 
+from loader import readings
 from loader.infer import Inference
 from loader.validate import Corpus
 from loader.vocab import AT
@@ -158,8 +159,32 @@ class ReadModel:
                 iris.assertion(t) for t in self.corroborated_by.get(assertion_id, [])
             ],
         }
+        card.update(self._reading(assertion_id))
         yield self.quad(iri, AT.card, _card(card))
         self._index(assertion_id, claim, inferences)
+
+    def _reading(self, assertion_id: str) -> dict[str, Any]:
+        """Whose hedge it is, the quote's language and how it was translated, unnamed voices."""
+        corpus, iris = self.corpus, self.iris
+        assertion = corpus.assertions[assertion_id]
+        hedge = readings.hedge_of(assertion, corpus.certainty[assertion_id])
+        resolved = readings.translation_of(assertion, corpus.documents)
+        speaker = corpus.entities[assertion.speaker]
+        return {
+            "hedged_by": None
+            if hedge is None
+            else {"agent": iris.entity(hedge.agent), "role": hedge.role, "step": hedge.step},
+            "language": resolved.quote_language,
+            "translation": None
+            if resolved.source_language is None
+            else {
+                "from": resolved.source_language,
+                "to": resolved.quote_language,
+                "translator": iris.entity(resolved.translator) if resolved.translator else None,
+                "note": resolved.note,
+            },
+            "speaker_unnamed": speaker.unnamed,
+        }
 
     def _index(self, assertion_id: str, claim: list[Triple], inferences: list[Inference]) -> None:
         corpus, iris = self.corpus, self.iris

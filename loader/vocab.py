@@ -71,11 +71,16 @@ class AT(DefinedNamespace):
     Stance: URIRef
     Certainty: URIRef
     Load: URIRef
+    UnnamedVoice: URIRef
+    HedgeRole: URIRef
+    Translation: URIRef
     # individuals
     Affirms: URIRef
     Denies: URIRef
     Stated: URIRef
     Hedged: URIRef
+    SpeakerHedge: URIRef
+    ReporterHedge: URIRef
     # documents
     text: URIRef
     textLength: URIRef
@@ -109,6 +114,18 @@ class AT(DefinedNamespace):
     stepIndex: URIRef
     reporter: URIRef
     reportedIn: URIRef
+    hedgedBy: URIRef
+    hedgeRole: URIRef
+    hedgeStep: URIRef
+    quoteLanguage: URIRef
+    originalLanguage: URIRef
+    translation: URIRef
+    fromLanguage: URIRef
+    toLanguage: URIRef
+    translator: URIRef
+    translatorNote: URIRef
+    # entities
+    identifiedAs: URIRef
     # loads
     seedDigest: URIRef
     softwareVersion: URIRef

@@ -31,7 +31,6 @@ from pyoxigraph import serialize
 from werkzeug.datastructures import MIMEAccept
 
 from loader.errors import QueryError
-from loader.store import Store
 from server import caching
 from server import examples
 from server import formats
@@ -264,9 +263,8 @@ def _update(update: str, params: list[tuple[str, str]]) -> Response:
     # positions on later lines stay right.
     prologue = f"BASE <{request.base_url}> "
     try:
-        # The app's own store, not the request's pinned (read-only) view of it.
-        store: Store = current_app.extensions["attest"].store
-        store.update(prologue + with_using(update, using))
+        # The app's store, not this request's pinned view of it: an update writes a new version.
+        current_app.extensions["attest"].store.update(prologue + with_using(update, using))
     except QueryError as exc:
         raise _syntax_error(str(exc), shift=len(prologue)) from None
     caching.data_changed()

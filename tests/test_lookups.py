@@ -304,3 +304,26 @@ def test_provenance_totals_are_what_following_next_collects(http: httpx.Client, 
     assert len(items) == pages[0]["total"] > 0
     keys = [(i["assertion"]["id"], json.dumps(i["claim"], sort_keys=True)) for i in items]
     assert len(keys) == len(set(keys))
+
+
+def test_assertions_show_whose_hedge_and_which_translation_the_store_records(
+    http: httpx.Client,
+) -> None:
+    query = """PREFIX at: <https://w3id.org/attest/ontology#>
+    SELECT ?a ?agent ?from WHERE {
+      { ?a at:hedgedBy ?agent } UNION { ?a at:translation/at:fromLanguage ?from }
+    }"""
+    rows = http.post(
+        "/sparql", data={"query": query}, headers={"Accept": "application/sparql-results+json"}
+    ).json()["results"]["bindings"]
+    hedged = {r["a"]["value"]: r["agent"]["value"] for r in rows if "agent" in r}
+    translated = {r["a"]["value"]: r["from"]["value"] for r in rows if "from" in r}
+    assert hedged and translated
+    for iri, agent in list(hedged.items())[:15]:
+        body = http.get("/api/assertions/" + iri.rsplit("/", 1)[1]).json()
+        assert body["hedged_by"]["agent"]["iri"] == agent
+    for iri, language in list(translated.items())[:15]:
+        body = http.get("/api/assertions/" + iri.rsplit("/", 1)[1]).json()
+        assert body["translation"]["from"] == language
+    unnamed = http.get("/api/speakers/unnamed-author-003?per_page=1").json()["results"][0]
+    assert unnamed["speaker_unnamed"]

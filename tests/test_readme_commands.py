@@ -23,7 +23,7 @@ from loader.settings import PROJECT_DIR
 README = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
 # Checked elsewhere: the set-up commands by CI (.ci/run runs the test one verbatim,
 # tests/test_docs.py checks they are the README's first two blocks); curl lines by
-# tests/test_docs.py::test_every_readme_curl_works against a live server.
+# tests/test_readme_curls.py against a live server.
 SETUP = (
     "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/attest serve",
     "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/pytest",

@@ -46,7 +46,7 @@ def test_query_by_get_form_post_and_direct_post_agree(http: httpx.Client) -> Non
         headers={"Content-Type": "application/sparql-query", "Accept": JSON},
     )
     counts = {r.json()["results"]["bindings"][0]["n"]["value"] for r in (by_get, by_form, direct)}
-    assert counts == {"337"}
+    assert counts == {"338"}
 
 
 def test_default_graph_holds_no_claims_but_named_graphs_do(http: httpx.Client) -> None:

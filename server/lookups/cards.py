@@ -194,6 +194,10 @@ class Renderer:
                 nodes.extend(NamedNode(r) for r, _ in found["chain"])
                 if found["addressee"]:
                     nodes.append(NamedNode(found["addressee"]))
+                if found.get("hedged_by"):
+                    nodes.append(NamedNode(found["hedged_by"]["agent"]))
+                if (found.get("translation") or {}).get("translator"):
+                    nodes.append(NamedNode(found["translation"]["translator"]))
                 for triple in found["claims"]:
                     nodes.extend(_triple_terms(triple))
                 for inferred in found["inferred"]:
@@ -230,6 +234,19 @@ class Renderer:
 
     def triple(self, triple: list[Any]) -> dict[str, Any]:
         return self.describer.triple(*_triple_terms(triple))
+
+    def _reading(self, found: dict[str, Any]) -> dict[str, Any]:
+        """Whose hedge, the quote's language and its translation, an unnamed speaker."""
+        hedge = found.get("hedged_by")
+        translation = found.get("translation")
+        return {
+            "hedged_by": None if not hedge else {**hedge, "agent": self.labelled(hedge["agent"])},
+            "language": found.get("language"),
+            "translation": None
+            if not translation
+            else {**translation, "translator": self.labelled(translation["translator"])},
+            "speaker_unnamed": found.get("speaker_unnamed"),
+        }
 
     def summary(self, iri: str) -> dict[str, Any] | None:
         """A short description of an assertion: id, speaker, document, quote, stance."""
@@ -288,6 +305,7 @@ class Renderer:
             "claim_time": found["when"],
             "addressee": self.labelled(found["addressee"]),
             "note": found["note"],
+            **self._reading(found),
             "claims": sorted((self.triple(t) for t in found["claims"]), key=triple_key),
             "inferred": sorted(inferred, key=triple_key),
             **{
