@@ -200,6 +200,52 @@ def _suggest(response: httpx.Response) -> None:
     assert response.json()["result"][0]["id"] == "masoud-barzani"
 
 
+def _page_csv(response: httpx.Response) -> None:
+    assert _media(response) == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.text)))
+    assert rows[0] == ["a", "s"] and len(rows) == 101, "a full page of 100 rows"
+
+
+def _versioned_ontology(response: httpx.Response) -> None:
+    assert _media(response) == "application/n-quads"
+    quads = list(parse(response.content, RdfFormat.N_QUADS))
+    assert (
+        Quad(
+            NamedNode(AT + "Assertion"),
+            NamedNode(str(RDF.type)),
+            NamedNode(str(OWL.Class)),
+            DefaultGraph(),
+        )
+        in quads
+    )
+
+
+def _background_graph(response: httpx.Response) -> None:
+    assert _media(response) == "application/trig"
+    graph = NamedNode("https://w3id.org/attest/graph/inferred")
+    assert any(q.graph_name == graph for q in parse(response.content, RdfFormat.TRIG))
+
+
+def _context(response: httpx.Response) -> None:
+    assert _media(response) == "application/ld+json"
+    assert response.json()["@context"]["entity"] == ENTITY
+
+
+def _proposed(response: httpx.Response) -> None:
+    body = response.json()
+    assert body["type"] == "Person" and "wikidata" in [p["id"] for p in body["properties"]]
+
+
+def _extended(response: httpx.Response) -> None:
+    row = response.json()["rows"]["masoud-barzani"]
+    assert row["wikidata"] == [{"str": "Q315927"}] and row["assertions_made"][0]["int"] > 0
+
+
+_PAGE = (
+    "query=SELECT ?a ?s WHERE { ?a <https://w3id.org/attest/ontology#assertedBy> ?s } "
+    "ORDER BY ?a LIMIT 100 OFFSET "
+)
+
 # (method, the URL after the port, the start of its form) → what the answer must hold
 EXPECTATIONS: dict[tuple[str, str, str], Check] = {
     (
@@ -235,6 +281,13 @@ EXPECTATIONS: dict[tuple[str, str, str], Check] = {
     ("POST", "/reconcile", 'queries={"q0":{"query":"Qassim Soleimani"'): _reconcile,
     ("GET", "/reconcile/preview?id=masoud-barzani", ""): _preview,
     ("GET", "/reconcile/suggest/entity?prefix=Barz", ""): _suggest,
+    ("POST", "/sparql", _PAGE + "0"): _page_csv,
+    ("POST", "/sparql", _PAGE + "100"): _page_csv,
+    ("GET", "/ontology/0.1.0", ""): _versioned_ontology,
+    ("GET", "/graph/inferred", ""): _background_graph,
+    ("GET", "/context.jsonld", ""): _context,
+    ("GET", "/reconcile/properties?type=Person", ""): _proposed,
+    ("POST", "/reconcile", 'extend={"ids":["masoud-barzani"]'): _extended,
 }
 
 
