@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -58,6 +59,8 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
         ("Port Townsend", ()),  # a name must end at a word boundary
         ("Bob Example and Bob Example", ("bob-example",)),
         ("Carol Example met Alice Example", ("carol-example", "alice-example")),
+        ("a council and the Harbour Guild", ("harbour-guild",)),  # a skip, not a stop
+        ("a cOUNCIL said", ()),  # the first letter decides
     ],
 )
 def test_mentions_find_catalogued_names(
@@ -128,3 +131,35 @@ def test_sentences_and_names_cannot_be_changed_after_they_are_made(corpus: Corpu
         sentence.start = 1  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError):
         coverage.Names.of(corpus).owner = {}  # type: ignore[misc]
+
+
+def _catalogue(**names: tuple[str, ...]) -> Corpus:
+    """A stand-in corpus holding only a catalogue: entity id → (label, *aliases)."""
+    entities = {
+        entity_id: SimpleNamespace(id=entity_id, label=label, aliases=tuple(aliases))
+        for entity_id, (label, *aliases) in names.items()
+    }
+    return SimpleNamespace(entities=entities)  # type: ignore[return-value]
+
+
+def test_names_of_three_letters_count_and_shorter_ones_do_not() -> None:
+    names = coverage.Names.of(_catalogue(irg=("IRG",), un=("UN",)))
+    assert names.mentions("the IRG and the UN") == ("irg",)
+
+
+def test_two_names_that_touch_are_both_found() -> None:
+    """Names ending and starting with punctuation can touch: 'Ab.' then '.Cdef'."""
+    names = coverage.Names.of(_catalogue(ab=("Ab.",), cdef=(".Cdef",)))
+    assert names.mentions("Ab..Cdef") == ("ab", "cdef")
+
+
+def test_an_exemption_ending_where_a_sentence_starts_does_not_cover_it(tmp_path: Path) -> None:
+    settings = fixture_settings(tmp_path)
+    page = settings.seeds_dir / "documents" / "page.yaml"
+    page.write_text(
+        page.read_text(encoding="utf-8")
+        + 'no_checkable_claim:\n  - text: "in March 1902. "\n    why: test\n',
+        encoding="utf-8",
+    )
+    corpus = pipeline.prepare(settings).corpus
+    assert "Signed, Carol Example." in [s.text for s in coverage.uncovered(corpus, "fixture-page")]

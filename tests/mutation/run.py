@@ -113,7 +113,7 @@ class Mutant:
     module: str
     line: int
     operator: str
-    occurrence: int
+    occurrence: int  # which of this operator's mutants on this line, from 0
     source_line: str
     column: int
     outcome: str  # killed, survived, timeout, incompetent, not run, skipped
@@ -362,6 +362,14 @@ def mutate(module: str, budget: float, scratch: Path, entries: list[dict[str, st
         _run([_tool("cosmic-ray"), "exec", str(config), str(session)], copy, timeout=remaining)
     text = (ROOT / module).read_text(encoding="utf-8")
     mutants = _read_results(copy, session, module, text.splitlines())
+    # Number each operator's mutants per line (by column, then cosmic-ray's order),
+    # so that an entry in equivalents.toml survives edits elsewhere in the module.
+    ranked = sorted(mutants, key=lambda m: (m.operator, m.line, m.column, m.occurrence))
+    counts: dict[tuple[str, int], int] = {}
+    for mutant in ranked:
+        place = (mutant.operator, mutant.line)
+        mutant.occurrence = counts.get(place, 0)
+        counts[place] = mutant.occurrence + 1
     spans = annotation_spans(text)
     equivalents = 0
     for mutant in mutants:
