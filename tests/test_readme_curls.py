@@ -241,6 +241,37 @@ def _extended(response: httpx.Response) -> None:
     assert row["wikidata"] == [{"str": "Q315927"}] and row["assertions_made"][0]["int"] > 0
 
 
+def _isis_page_two(response: httpx.Response) -> None:
+    body = response.json()
+    assert body["page"] == 2 and body["claims_about"]
+    assert body["claims_about_total"] > 40 and "page=3" in body["next"]
+
+
+def _khamenei_speaks(response: httpx.Response) -> None:
+    body = response.json()
+    assert body["total"] > 3 and body["results"]
+    assert {r["speaker"]["id"] for r in body["results"]} == {"ali-khamenei"}
+
+
+def _isis_neighbours(response: httpx.Response) -> None:
+    body = response.json()
+    weights = [r["claims"] for r in body["results"]]
+    assert body["total"] > 10 and weights == sorted(weights, reverse=True) and weights[0] > 1
+
+
+def _quotes_weapons(response: httpx.Response) -> None:
+    body = response.json()
+    assert body["results"] and body["words"] == ["weapons", "kurdish"]
+    quotes = [r["quote"]["exact"].casefold() for r in body["results"]]
+    assert all("weapons" in q and "kurdish" in q for q in quotes)
+
+
+def _timeline(response: httpx.Response) -> None:
+    body = response.json()
+    whens = [r["when"] for r in body["results"]]
+    assert body["total"] > 20 and whens == sorted(whens) and body["next"]
+
+
 _PAGE = (
     "query=SELECT ?a ?s WHERE { ?a <https://w3id.org/attest/ontology#assertedBy> ?s } "
     "ORDER BY ?a LIMIT 100 OFFSET "
@@ -272,6 +303,11 @@ EXPECTATIONS: dict[tuple[str, str, str], Check] = {
     ("GET", "/api/assertions/an21-author-denies-us-created-isis", ""): _denial,
     ("GET", "/api/search?q=Qassim&type=Person", ""): _search_qassim,
     ("GET", "/api/contested", ""): _contested,
+    ("GET", "/api/entities/isis?page=2", ""): _isis_page_two,
+    ("GET", "/api/speakers/ali-khamenei", ""): _khamenei_speaks,
+    ("GET", "/api/entities/isis/neighbours", ""): _isis_neighbours,
+    ("GET", "/api/quotes?q=weapons+Kurdish", ""): _quotes_weapons,
+    ("GET", "/api/timeline", ""): _timeline,
     ("GET", "/api/openapi.json", ""): _openapi,
     ("GET", "/entity/masoud-barzani", ""): _entity_turtle,
     ("GET", "/assertion/an21-tasnim-us-created-isis", ""): _assertion_trig,

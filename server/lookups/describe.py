@@ -77,12 +77,8 @@ def select(
         text = text[: brace + 1] + "\n  " + "\n  ".join(blocks) + text[brace + 1 :]
     result = store.query(text + tail)
     assert isinstance(result, QuerySolutions)
-    names = [variable.value for variable in result.variables]
-    rows = []
-    for solution in result:
-        row = {n: solution[n] for n in names if solution[n] is not None}
-        rows.append(row)
-    return rows
+    projected = [variable.value for variable in result.variables]
+    return [{n: solution[n] for n in projected if solution[n] is not None} for solution in result]
 
 
 class Describer:
