@@ -21,8 +21,7 @@ from loader.settings import Settings
 from loader.settings import resolve
 from loader.store import Store
 from loader.store import open_store
-from server.executor import InlineRunner
-from server.executor import ProcessPool
+from server.executor import Runners
 from server.executor import make_runner
 
 __all__ = ["create_app", "runtime", "Runtime"]
@@ -36,7 +35,7 @@ class Runtime:
 
     settings: Settings
     store: Store
-    runner: InlineRunner | ProcessPool
+    runner: Runners
     iris: Iris
 
     def close(self) -> None:

@@ -18,6 +18,8 @@ import json
 import logging
 import multiprocessing
 import queue
+import resource
+import signal
 import threading
 import traceback
 from multiprocessing.connection import Connection
@@ -31,6 +33,7 @@ from pyoxigraph import serialize
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
+from loader.errors import LoadError
 from loader.errors import QueryError
 from loader.errors import QueryTimeoutError
 from loader.errors import StoreError
@@ -38,8 +41,11 @@ from loader.settings import Settings
 from loader.store import Store
 from loader.store import open_store
 from server import formats
+from server import isolation
 
 log = logging.getLogger(__name__)
+
+STARTUP_TIMEOUT = 120.0
 
 TRUNCATION_HINT = (
     "answer cut at {limit} {unit} (setting result_limit); "
@@ -101,7 +107,18 @@ def evaluate(store: Store, job: Job) -> Answer:
     except QueryError as exc:
         return Answer(exc.status, error=str(exc))
     except StoreError as exc:
-        return Answer(503, error=str(exc))
+        return _upstream(str(exc).removeprefix("cannot read the store: "))
+    except OSError as exc:  # the engine reports a failed SERVICE call while iterating
+        return _upstream(str(exc))
+
+
+def _upstream(reason: str) -> Answer:
+    status = 504 if "timed out" in reason.lower() else 502
+    return Answer(
+        status,
+        error=f"the query could not be completed: {reason} (a SERVICE call reaches only "
+        "endpoints on the service_allowlist setting)",
+    )
 
 
 def _solutions(result: QuerySolutions, chosen: formats.Format, limit: int) -> Answer:
@@ -165,6 +182,8 @@ class InlineRunner:
     def __init__(self, store: Store) -> None:
         self.store = store
 
+    isolated = False
+
     def run(self, job: Job, timeout: float) -> Answer:
         return evaluate(self.store, job)
 
@@ -172,9 +191,26 @@ class InlineRunner:
         return None
 
 
-def _worker_main(settings: Settings, connection: Connection) -> None:
-    """Body of a query process: open the store read-only, answer jobs until told to stop."""
-    store = open_store(settings)
+def _worker_main(
+    settings: Settings,
+    connection: Connection,
+    control: Connection | None,
+    targets: tuple[isolation.Target, ...],
+) -> None:
+    """Body of a query process: isolate, open the store read-only, answer jobs until told to stop.
+
+    The first message to the parent says whether the worker is ready or why not.
+    """
+    try:
+        if settings.network_isolation:
+            isolation.isolate(targets, control)
+        store = open_store(settings)
+        _warm_up(store)
+        _cap_memory(settings.query_memory_limit)
+    except (LoadError, OSError) as exc:
+        connection.send(("failed", str(exc)))
+        return
+    connection.send(("ready", ""))
     while True:
         try:
             job = connection.recv()
@@ -184,6 +220,8 @@ def _worker_main(settings: Settings, connection: Connection) -> None:
             return
         try:
             answer = evaluate(store, job)
+        except MemoryError:
+            answer = Answer(422, error=memory_message(settings))
         except Exception:  # reported to the server, which answers a plain 500
             answer = Answer(
                 500, error="internal error while running the query\n" + traceback.format_exc()
@@ -191,36 +229,123 @@ def _worker_main(settings: Settings, connection: Connection) -> None:
         connection.send(answer)
 
 
+def _warm_up(store: Store) -> None:
+    # The engine's first query maps its thread pools: count them in the idle size.
+    try:
+        store.query("ASK { }")
+    except LoadError:
+        pass
+
+
+def _cap_memory(megabytes: int) -> None:
+    """Let a query add at most *megabytes* of address space to this worker."""
+    size = 0
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                size = int(line.split()[1]) * 1024
+    limit = size + megabytes * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def memory_message(settings: Settings) -> str:
+    """Say that a query needed more memory than a worker may use."""
+    return (
+        f"the query needed more than {settings.query_memory_limit} MB of memory and was stopped "
+        "(setting query_memory_limit); narrow it down, or add a LIMIT"
+    )
+
+
+def death_message(settings: Settings, exitcode: int | None) -> str:
+    """Explain a query worker that died while running a query, naming the limits involved."""
+    how = f"signal {signal.Signals(-exitcode).name}" if exitcode and exitcode < 0 else "exit"
+    return (
+        f"the query stopped its worker ({how}): it needed more memory than a query may use "
+        f"(setting query_memory_limit, {settings.query_memory_limit} MB) or nested deeper than "
+        f"the engine can (setting max_query_depth, {settings.max_query_depth}); simplify it"
+    )
+
+
 class _Worker:
-    def __init__(self, context: Any, settings: Settings) -> None:
+    def __init__(
+        self, context: Any, settings: Settings, targets: tuple[isolation.Target, ...]
+    ) -> None:
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_worker_main, args=(settings, child), daemon=True)
+        control = child_control = None
+        if targets:
+            control, child_control = context.Pipe()
+        self.process = context.Process(
+            target=_worker_main, args=(settings, child, child_control, targets), daemon=True
+        )
         self.process.start()
         child.close()
+        self.forwarder = None
+        if targets:
+            assert control is not None and child_control is not None
+            child_control.close()
+            self.forwarder = isolation.Forwarder(
+                targets, control, self.process.pid, settings.query_timeout
+            )
+        self.control = control
+
+    def wait_ready(self, timeout: float) -> None:
+        """Wait for the worker to say it is ready.
+
+        :raises IsolationError: if it could not isolate itself or open the store.
+        """
+        reason = f"it did not start within {timeout:g} s"
+        try:
+            if self.connection.poll(timeout):
+                state, reason = self.connection.recv()
+                if state == "ready":
+                    return
+        except (EOFError, OSError) as exc:
+            reason = f"it exited ({exc or self.process.exitcode})"
+        self.kill()
+        raise isolation.IsolationError(f"a query worker could not start: {reason}")
 
     def kill(self) -> None:
         self.process.kill()
         self.process.join(timeout=5)
         self.connection.close()
+        if self.control is not None:
+            self.control.close()
 
 
 class ProcessPool:
-    """Worker processes that run queries; a timed-out worker is killed and replaced."""
+    """Worker processes that run queries; a timed-out worker is killed and replaced.
 
-    def __init__(self, settings: Settings, size: int) -> None:
+    With *targets*, the pool is the federation pool: its workers reach those
+    endpoints (and nothing else) through relays; without, they reach nothing.
+    """
+
+    def __init__(
+        self, settings: Settings, size: int, targets: tuple[isolation.Target, ...] = ()
+    ) -> None:
         self.settings = settings
         self.size = size
+        self.targets = targets
         self._context = multiprocessing.get_context("spawn")
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
-        for _ in range(size):
-            self._add()
         atexit.register(self.close)
+        try:
+            for _ in range(size):
+                self._add()
+        except isolation.IsolationError:
+            self.close()
+            raise
+
+    @property
+    def isolated(self) -> bool:
+        """Whether the queries this pool runs can reach nothing beyond the allow-list."""
+        return self.settings.network_isolation and self.settings.store == "oxigraph"
 
     def _add(self) -> None:
-        worker = _Worker(self._context, self.settings)
+        worker = _Worker(self._context, self.settings, self.targets)
+        worker.wait_ready(STARTUP_TIMEOUT)
         with self._lock:
             if self._closed:
                 worker.kill()
@@ -228,16 +353,23 @@ class ProcessPool:
             self._all.add(worker)
         self._idle.put(worker)
 
+    def _add_logged(self) -> None:
+        try:
+            self._add()
+        except isolation.IsolationError as exc:
+            log.error("%s", exc)
+
     def _replace(self, worker: _Worker) -> None:
         with self._lock:
             self._all.discard(worker)
         worker.kill()
-        threading.Thread(target=self._add, daemon=True).start()
+        threading.Thread(target=self._add_logged, daemon=True).start()
 
     def run(self, job: Job, timeout: float) -> Answer:
         """Run *job* in a free worker, waiting at most *timeout* seconds in all.
 
         :raises QueryTimeoutError: if no worker was free in time, or the query ran too long.
+        :raises QueryError: if the query stopped its worker (a limit, named in the message).
         """
         try:
             worker = self._idle.get(timeout=timeout)
@@ -256,8 +388,11 @@ class ProcessPool:
                 )
             answer: Answer = worker.connection.recv()
         except (EOFError, OSError, BrokenPipeError) as exc:
+            worker.process.join(timeout=5)
+            exitcode = worker.process.exitcode
             self._replace(worker)
-            raise StoreError(f"a query worker failed: {exc}") from exc
+            log.warning("a query worker died (exit code %s): %s", exitcode, exc)
+            raise QueryError(death_message(self.settings, exitcode), status=422) from None
         self._idle.put(worker)
         if answer.status == 500:
             log.error("query worker error: %s", answer.error)
@@ -277,8 +412,93 @@ class ProcessPool:
             worker.kill()
 
 
-def make_runner(settings: Settings, store: Store) -> InlineRunner | ProcessPool:
-    """Choose how queries run: processes for oxigraph and remote stores, inline for memory."""
-    if settings.store == "memory":
-        return InlineRunner(store)
-    return ProcessPool(settings, settings.query_workers)
+def _update_main(settings: Settings, connection: Connection, text: str) -> None:
+    """Body of a one-off update process: isolate, apply the update, report."""
+    try:
+        if settings.network_isolation:
+            isolation.isolate()
+        open_store(settings).update(text)
+    except QueryError as exc:
+        connection.send((exc.status, str(exc)))
+    except (LoadError, OSError) as exc:
+        connection.send((503, f"the update failed: {exc}"))
+    else:
+        connection.send((204, ""))
+
+
+class Runners:
+    """The query workers, the federation workers (if any), and isolated updates."""
+
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self.settings = settings
+        self.store = store
+        self.federation: ProcessPool | None = None
+        if settings.store == "memory":
+            self.local: InlineRunner | ProcessPool = InlineRunner(store)
+            return
+        self.local = ProcessPool(settings, settings.query_workers)
+        if settings.service_allowlist and settings.store == "oxigraph":
+            targets = isolation.targets_of(settings.service_allowlist)
+            try:
+                self.federation = ProcessPool(settings, settings.federation_workers, targets)
+            except isolation.IsolationError:
+                self.local.close()
+                raise
+
+    @property
+    def isolated(self) -> bool:
+        """Whether queries run where nothing beyond the allow-list can be reached."""
+        return self.local.isolated
+
+    def run(self, job: Job, timeout: float, *, federated: bool = False) -> Answer:
+        """Run *job* in the federation pool if *federated*, else in the local one.
+
+        :raises QueryTimeoutError: if the query ran too long or no worker was free.
+        :raises QueryError: if the query stopped its worker.
+        """
+        pool = self.federation if federated and self.federation is not None else self.local
+        return pool.run(job, timeout)
+
+    def update(self, text: str) -> None:
+        """Apply a SPARQL update, in a process with no network when the store is on disk.
+
+        :raises QueryError: if the update is malformed (400) or took too long (503).
+        :raises StoreError: if the store cannot be written.
+        """
+        if not self.isolated:
+            self.store.update(text)
+            return
+        context = multiprocessing.get_context("spawn")
+        parent, child = context.Pipe()
+        process = context.Process(target=_update_main, args=(self.settings, child, text))
+        process.start()
+        child.close()
+        try:
+            if not parent.poll(STARTUP_TIMEOUT + self.settings.query_timeout):
+                raise QueryTimeoutError(
+                    "the update ran too long and was stopped (setting query_timeout)"
+                )
+            status, message = parent.recv()
+        except EOFError:
+            raise StoreError("the update process died; the store was not changed") from None
+        finally:
+            process.kill()
+            process.join(timeout=5)
+            parent.close()
+        if status == 503:
+            raise StoreError(message)
+        if status != 204:
+            raise QueryError(message, status=status)
+
+    def close(self) -> None:
+        self.local.close()
+        if self.federation is not None:
+            self.federation.close()
+
+
+def make_runner(settings: Settings, store: Store) -> Runners:
+    """Start the query workers the settings ask for.
+
+    :raises IsolationError: if the workers cannot be cut off from the network.
+    """
+    return Runners(settings, store)
