@@ -1,0 +1,297 @@
+"""Safe to put on the internet: SSRF attempts, bounded requests, fair sharing, page headers.
+
+Everything runs against the real ``attest serve`` process on 127.0.0.1. A recording
+TCP listener stands for every host a query must not reach: it counts each
+connection, and answers one SPARQL JSON row (``LEAKED``) so that a leak would show
+in the answer too. A second ``oxigraph serve`` stands in for the allow-listed
+endpoint (Wikidata's query service in production).
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import Server
+from tests.conftest import running_oxigraph
+from tests.conftest import start_server
+from tests.conftest import stop
+
+TOKEN = "s3cret-token"
+LEAK = b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"literal","value":"LEAKED"}}]}}'
+
+
+class Listener:
+    """A TCP listener on 127.0.0.1 that records every connection made to it."""
+
+    def __init__(self) -> None:
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(64)
+        self.port = int(self.socket.getsockname()[1])
+        self.hits: list[bytes] = []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.socket.accept()
+            except OSError:
+                return
+            with connection:
+                connection.settimeout(2)
+                try:
+                    request = connection.recv(65536)
+                except OSError:
+                    request = b""
+                self.hits.append(request)
+                head = (
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
+                    f"Content-Length: {len(LEAK)}\r\nConnection: close\r\n\r\n"
+                )
+                try:
+                    connection.sendall(head.encode() + LEAK)
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self.socket.close()
+
+
+@pytest.fixture(scope="module")
+def listener() -> Iterator[Listener]:
+    found = Listener()
+    yield found
+    found.close()
+
+
+@pytest.fixture(scope="module")
+def standin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The allow-listed endpoint: a real ``oxigraph serve`` holding one triple."""
+    with running_oxigraph(tmp_path_factory.mktemp("allowed-endpoint")) as base:
+        response = httpx.post(
+            f"{base}/store?default",
+            content=b'<urn:attest:s> <urn:attest:p> "from the stand-in" .\n',
+            headers={"Content-Type": "application/n-triples"},
+        )
+        assert response.status_code in (200, 201, 204), response.text
+        yield f"{base}/query"
+
+
+@pytest.fixture(scope="module")
+def guarded(
+    seed_data_dir: Path, standin: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """The real server: federation to the stand-in only, updates allowed with a token."""
+    data_dir = tmp_path_factory.mktemp("guarded") / "data"
+    shutil.copytree(seed_data_dir, data_dir)
+    server = start_server(
+        data_dir,
+        tmp_path_factory.mktemp("guarded-logs"),
+        "--service-allowlist",
+        standin,
+        "--allow-updates",
+        "true",
+        "--update-token",
+        TOKEN,
+    )
+    yield server
+    stop(server.process)
+
+
+def _escaped(text: str, position: int) -> str:
+    return text[:position] + f"\\u{ord(text[position]):04X}" + text[position + 1 :]
+
+
+def _attacks(evil: str, allowed: str) -> list[tuple[str, str]]:
+    """(id, query) pairs that try to make the server call *evil*."""
+    host_port = evil.removeprefix("http://")
+    allowed_port = allowed.split(":")[2].split("/")[0]
+    pattern = "{ ?s ?p ?o }"
+    cases = [
+        ("u-escape", f"SELECT * WHERE {{ SERVICE <\\u0068ttp://{host_port}/x> {pattern} }}"),
+        ("U-escape", f"SELECT * WHERE {{ SERVICE <\\U00000068ttp://{host_port}/x> {pattern} }}"),
+        (
+            "pname-hash",
+            f"PREFIX x: <http://e.example/> SELECT * WHERE {{ ?s x:a\\#b ?o . "
+            f"SERVICE <{evil}/x> {pattern} }}",
+        ),
+        (
+            "pname-quote",
+            f"PREFIX x: <http://e.example/> SELECT * WHERE {{ ?s x:a\\' ?o . "
+            f"SERVICE <{evil}/x> {pattern} }}",
+        ),
+        (
+            "pname-endpoint",
+            f"PREFIX x: <{evil}/> SELECT * WHERE {{ SERVICE x:a\\#b {pattern} }}",
+        ),
+        ("base", f"BASE <{evil}/> SELECT * WHERE {{ SERVICE <x> {pattern} }}"),
+        ("scheme-relative", f"SELECT * WHERE {{ SERVICE <//{host_port}/x> {pattern} }}"),
+        (
+            "base-of-allowed",
+            f"BASE <{allowed}> SELECT * WHERE {{ SERVICE <//{host_port}/x> {pattern} }}",
+        ),
+        ("plain", f"SELECT * WHERE {{ SERVICE <{evil}/x> {pattern} }}"),
+        ("silent", f"SELECT * WHERE {{ SERVICE SILENT <{evil}/x> {pattern} }}"),
+        (
+            "subquery",
+            f"SELECT * WHERE {{ {{ SELECT * WHERE {{ SERVICE <{evil}/x> {pattern} }} }} }}",
+        ),
+        ("optional", f"SELECT * WHERE {{ OPTIONAL {{ SERVICE <{evil}/x> {pattern} }} }}"),
+        ("minus", f"SELECT * WHERE {{ ?a ?b ?c MINUS {{ SERVICE <{evil}/x> {pattern} }} }}"),
+        ("union", f"SELECT * WHERE {{ {{ }} UNION {{ SERVICE <{evil}/x> {pattern} }} }}"),
+        (
+            "filter-exists",
+            f"SELECT * WHERE {{ BIND(1 AS ?one) FILTER EXISTS {{ SERVICE <{evil}/x> {pattern} }} }}",
+        ),
+        (
+            "filter-not-exists",
+            f"ASK {{ FILTER NOT EXISTS {{ SERVICE SILENT <{evil}/x> {pattern} }} }}",
+        ),
+        (
+            "nested-in-allowed",
+            f"SELECT * WHERE {{ SERVICE <{allowed}> {{ SERVICE <{evil}/x> {pattern} }} }}",
+        ),
+        (
+            "var-values",
+            f"SELECT * WHERE {{ VALUES ?e {{ <{evil}/x> }} SERVICE ?e {pattern} }}",
+        ),
+        ("var-bind", f'SELECT * WHERE {{ BIND(IRI("{evil}/x") AS ?e) SERVICE ?e {pattern} }}'),
+        ("construct", f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ SERVICE <{evil}/x> {pattern} }}"),
+        (
+            "userinfo",
+            f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{allowed_port}@{host_port}/query> "
+            f"{pattern} }}",
+        ),
+        ("port-of-allowed-host", f"SELECT * WHERE {{ SERVICE <{evil}/query> {pattern} }}"),
+        ("case", f"SELECT * WHERE {{ SERVICE <HTTP://{host_port}/x> {pattern} }}"),
+        (
+            "idn",
+            f"SELECT * WHERE {{ SERVICE <http://xn--80ak6aa92e.com:{evil[-5:]}/x> {pattern} }}",
+        ),
+        (
+            "comment-newline",
+            f"SELECT * WHERE {{ # SERVICE <{allowed}>\nSERVICE <{evil}/x> {pattern} }}",
+        ),
+        (
+            "string-then-service",
+            f'SELECT * WHERE {{ BIND("\\"" AS ?q) SERVICE <{evil}/x> {pattern} }}',
+        ),
+    ]
+    url = f"{evil}/x"
+    cases += [
+        (f"escape-at-{i}", f"SELECT * WHERE {{ SERVICE <{_escaped(url, i)}> {pattern} }}")
+        for i in range(len(url))
+        if url[i] not in "/"
+    ]
+    return cases
+
+
+ATTACK_IDS = [case for case, _ in _attacks("http://127.0.0.1:1", "http://127.0.0.1:2/query")]
+
+
+@pytest.mark.parametrize("case", ATTACK_IDS)
+def test_service_attack_reaches_no_host(
+    guarded: Server, listener: Listener, standin: str, case: str
+) -> None:
+    query = dict(_attacks(listener.base, standin))[case]
+    response = httpx.post(guarded.url("/sparql"), data={"query": query}, timeout=60)
+    assert listener.hits == []
+    assert "LEAKED" not in response.text
+    assert response.status_code in (200, 400, 403, 502), response.text
+    if response.status_code == 200:
+        assert "from the stand-in" not in response.text or case == "nested-in-allowed"
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        "LOAD <{evil}/data.ttl>",
+        "LOAD SILENT <{evil}/data.ttl> INTO GRAPH <urn:x>",
+        "LOAD <\\u0068ttp://{host_port}/data.ttl>",
+        "PREFIX x: <http://e.example/> INSERT DATA {{ x:a\\#b x:b x:c }} ; LOAD <{evil}/d.ttl>",
+        "PREFIX x: <http://e.example/> INSERT DATA {{ x:a\\' x:b x:c }} ; LOAD <{evil}/d.ttl>",
+        "INSERT {{ ?s ?p ?o }} WHERE {{ SERVICE <{evil}/x> {{ ?s ?p ?o }} }}",
+        "INSERT {{ ?s ?p ?o }} WHERE {{ SERVICE <\\u0068ttp://{host_port}/x> {{ ?s ?p ?o }} }}",
+    ],
+    ids=[
+        "load",
+        "load-silent",
+        "load-escaped",
+        "pname-hash",
+        "pname-quote",
+        "service",
+        "service-u",
+    ],
+)
+def test_update_with_token_reaches_no_host(
+    guarded: Server, listener: Listener, update: str
+) -> None:
+    text = update.format(evil=listener.base, host_port=listener.base.removeprefix("http://"))
+    response = httpx.post(
+        guarded.url("/sparql"),
+        data={"update": text},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        timeout=120,
+    )
+    assert listener.hits == []
+    assert response.status_code in (400, 403, 502), response.text
+
+
+def test_update_with_token_still_writes(guarded: Server) -> None:
+    response = httpx.post(
+        guarded.url("/sparql"),
+        data={"update": "INSERT DATA { GRAPH <urn:attest:scratch> { <urn:a> <urn:b> 'c' } }"},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        timeout=120,
+    )
+    assert response.status_code == 204, response.text
+    ask = httpx.get(
+        guarded.url("/sparql"),
+        params={"query": "ASK { GRAPH <urn:attest:scratch> { <urn:a> <urn:b> 'c' } }"},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=60,
+    )
+    assert ask.json()["boolean"] is True
+
+
+def test_allow_listed_federation_still_works(guarded: Server, standin: str) -> None:
+    query = f"SELECT ?o WHERE {{ SERVICE <{standin}> {{ <urn:attest:s> <urn:attest:p> ?o }} }}"
+    response = httpx.get(guarded.url("/sparql"), params={"query": query}, timeout=60)
+    assert response.status_code == 200, response.text
+    values = [b["o"]["value"] for b in response.json()["results"]["bindings"]]
+    assert values == ["from the stand-in"]
+
+
+def test_off_list_service_is_refused_with_the_setting_named(
+    guarded: Server, listener: Listener
+) -> None:
+    query = f"SELECT * WHERE {{ SERVICE <{listener.base}/x> {{ ?s ?p ?o }} }}"
+    response = httpx.get(guarded.url("/sparql"), params={"query": query}, timeout=60)
+    assert response.status_code == 403
+    assert "service_allowlist" in response.json()["error"]
+    assert listener.hits == []
+
+
+def test_service_the_parser_cannot_read_fails_as_bad_gateway(
+    guarded: Server, listener: Listener, standin: str
+) -> None:
+    # rdflib cannot read nested SERVICE: the query runs in a worker with no network.
+    query = (
+        f"SELECT * WHERE {{ SERVICE <{standin}> {{ SERVICE <{listener.base}/x> {{ ?s ?p ?o }} }} }}"
+    )
+    response = httpx.get(guarded.url("/sparql"), params={"query": query}, timeout=60)
+    assert response.status_code == 502
+    assert "service_allowlist" in response.json()["error"]
+    assert listener.hits == []
