@@ -21,8 +21,8 @@ from loader.settings import Settings
 from loader.settings import resolve
 from loader.store import Store
 from loader.store import open_store
-from server.executor import Runners
-from server.executor import make_runner
+from server.runners import Runners
+from server.runners import make_runner
 
 __all__ = ["create_app", "runtime", "Runtime"]
 
@@ -61,6 +61,7 @@ def create_app(
     """
     from server import api
     from server import errors
+    from server import limits
     from server import pages
     from server import reconcile
     from server import sparql
@@ -74,6 +75,7 @@ def create_app(
         resolved, store, make_runner(resolved, store), Iris(resolved.base_iri)
     )
     errors.register(app)
+    limits.register(app, resolved)
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(reconcile.blueprint)
@@ -88,7 +90,6 @@ def create_app(
             response.headers["Access-Control-Expose-Headers"] = (
                 "Warning, Link, X-Attest-Truncated, X-Attest-Result-Limit"
             )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
 
     return app

@@ -87,10 +87,28 @@ def serve(ctx: click.Context, no_load: bool) -> None:
     click.echo(f"  browse:   {base}/")
     click.echo(f"  SPARQL:   {base}/sparql")
     click.echo(f"  API:      {base}/api  (OpenAPI: {base}/api/openapi.json)")
+    if memory or settings.store == "remote":
+        click.echo("  queries:  run by the server or the remote store (no network isolation)")
+    elif settings.network_isolation:
+        reach = ", ".join(settings.service_allowlist) or "nothing"
+        click.echo(f"  queries:  workers in their own network namespace; SERVICE reaches {reach}")
+    else:
+        click.echo("  queries:  NOT isolated from the network (setting network_isolation is off)")
     click.echo("Press Ctrl+C to stop.", nl=True)
     try:
         waitress.serve(
-            app, host=settings.host, port=settings.port, threads=settings.threads, ident="attest"
+            app,
+            host=settings.host,
+            port=settings.port,
+            threads=settings.threads,
+            ident="attest",
+            connection_limit=settings.connection_limit,
+            backlog=settings.connection_limit,
+            # Waitress buffers a body before the app sees it: refuse huge ones at once, and
+            # leave the app room to answer slightly-too-large ones naming max_body_bytes.
+            max_request_body_size=2 * settings.max_body_bytes,
+            max_request_header_size=max(65536, 2 * settings.max_url_length),
+            channel_timeout=max(30, int(settings.query_timeout) + 10),
         )
     except OSError as exc:
         raise click.ClickException(

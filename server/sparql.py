@@ -199,7 +199,9 @@ def _query(query: str, params: list[tuple[str, str]]) -> Response:
         limit=settings.result_limit,
         base_iri=request.base_url,
     )
-    answer = runtime().runner.run(job, settings.query_timeout, federated=federated)
+    answer = runtime().runner.run(
+        job, settings.query_timeout, federated=federated, client=request.remote_addr or ""
+    )
     if answer.status == 400:
         raise _syntax_error(answer.error)
     if answer.status != 200:
