@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from tests.conftest import Server
+from tests.conftest import run_attest
 from tests.conftest import running_oxigraph
 from tests.conftest import start_server
 from tests.conftest import stop
@@ -295,3 +296,214 @@ def test_service_the_parser_cannot_read_fails_as_bad_gateway(
     assert response.status_code == 502
     assert "service_allowlist" in response.json()["error"]
     assert listener.hits == []
+
+
+# ---------------------------------------------------------------------------
+# Every request bounded: each limit triggers, with a message naming its setting
+# ---------------------------------------------------------------------------
+
+PUBLIC = "https://attest.example.org/"
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+@pytest.fixture(scope="module")
+def limited(seed_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The real server with small limits, so that each one is cheap to reach."""
+    server = start_server(
+        seed_data_dir,
+        tmp_path_factory.mktemp("limited-logs"),
+        *("--max-body-bytes", "20000", "--max-url-length", "3000"),
+        *("--max-parameter-length", "200", "--max-query-depth", "20"),
+        *("--query-memory-limit", "300", "--query-timeout", "4", "--query-workers", "2"),
+        *("--client-queries", "1", "--client-queue", "1", "--queue-limit", "2"),
+        *("--public-url", PUBLIC),
+    )
+    yield server
+    stop(server.process)
+
+
+def _error(response: httpx.Response) -> str:
+    message: str = response.json()["error"]
+    return message
+
+
+def test_body_over_max_body_bytes_is_413(limited: Server) -> None:
+    query = "ASK {}" + " " * 30000
+    response = httpx.post(
+        limited.url("/sparql"),
+        content=query,
+        headers={"Content-Type": "application/sparql-query"},
+        timeout=30,
+    )
+    assert response.status_code == 413
+    assert "max_body_bytes" in _error(response)
+
+
+def test_url_over_max_url_length_is_414(limited: Server) -> None:
+    response = httpx.get(limited.url("/sparql"), params={"query": "ASK {}" + " " * 4000})
+    assert response.status_code == 414
+    assert "max_url_length" in _error(response) and "POST" in _error(response)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/search?q=" + "a" * 5000,
+        "/search?q=" + "a" * 300,
+        "/entity/" + "x" * 300,
+        "/api/entities/" + "x" * 300,
+        "/reconcile?queries=" + "q" * 300,
+        "/sparql?format=" + "j" * 300,
+    ],
+    ids=["api-search", "search-page", "entity-page", "api-entity", "reconcile", "sparql-param"],
+)
+def test_long_parameter_or_path_segment_is_400(limited: Server, path: str) -> None:
+    response = httpx.get(limited.url(path), headers={"Accept": "application/json"}, timeout=30)
+    expected = 414 if len(path) > 3000 else 400
+    assert response.status_code == expected
+    assert "max_parameter_length" in _error(response) or "max_url_length" in _error(response)
+
+
+def test_deeply_nested_query_is_400_before_parsing(limited: Server) -> None:
+    query = "SELECT * WHERE " + "{" * 5000 + "?s ?p ?o" + "}" * 5000
+    response = httpx.post(
+        limited.url("/sparql"),
+        content=query,
+        headers={"Content-Type": "application/sparql-query"},
+        timeout=30,
+    )
+    assert response.status_code == 400
+    assert "max_query_depth" in _error(response)
+
+
+def test_query_over_its_memory_is_stopped_naming_the_setting(limited: Server) -> None:
+    binds = ['BIND("0123456789abcdef" AS ?s0)']
+    binds += [f"BIND(CONCAT(?s{i}, ?s{i}) AS ?s{i + 1})" for i in range(28)]
+    query = f"SELECT (STRLEN(?s28) AS ?n) WHERE {{ {' '.join(binds)} }}"
+    response = httpx.post(limited.url("/sparql"), data={"query": query}, timeout=60)
+    assert response.status_code == 422, response.text
+    assert "query_memory_limit" in _error(response)
+    after = httpx.get(limited.url("/sparql"), params={"query": "ASK {}"}, timeout=60)
+    assert after.status_code == 200, "a fresh worker took the dead one's place"
+
+
+def test_runaway_query_is_stopped_naming_query_timeout(limited: Server) -> None:
+    response = httpx.get(limited.url("/sparql"), params={"query": RUNAWAY}, timeout=60)
+    assert response.status_code == 503
+    assert "query_timeout" in _error(response)
+
+
+def _client(address: str) -> httpx.Client:
+    transport = httpx.HTTPTransport(local_address=address)
+    return httpx.Client(transport=transport, timeout=60)
+
+
+def test_client_looping_runaway_queries_does_not_starve_another(limited: Server) -> None:
+    done = threading.Event()
+    statuses: list[int] = []
+    retry_after: list[str] = []
+    messages: list[str] = []
+
+    def abuse() -> None:
+        with _client("127.0.0.2") as client:
+            for _ in range(4):
+                if done.is_set():
+                    return
+                response = client.get(limited.url("/sparql"), params={"query": RUNAWAY})
+                statuses.append(response.status_code)
+                if response.status_code == 429:
+                    retry_after.append(response.headers.get("Retry-After", ""))
+                    messages.append(_error(response))
+
+    abusers = [threading.Thread(target=abuse) for _ in range(3)]
+    for thread in abusers:
+        thread.start()
+    try:
+        with _client("127.0.0.1") as victim:
+            answers = [
+                victim.get(
+                    limited.url("/sparql"),
+                    params={"query": f"SELECT ?n WHERE {{ BIND({n} AS ?n) }}"},
+                    headers={"Accept": "application/sparql-results+json"},
+                )
+                for n in range(4)
+            ]
+    finally:
+        done.set()
+        for thread in abusers:
+            thread.join()
+    assert [a.status_code for a in answers] == [200] * 4, [a.text for a in answers]
+    assert [a.json()["results"]["bindings"][0]["n"]["value"] for a in answers] == [
+        "0",
+        "1",
+        "2",
+        "3",
+    ]
+    assert 429 in statuses, statuses
+    assert all(value.isdigit() for value in retry_after)
+    assert all("client_queries" in m and "client_queue" in m for m in messages)
+
+
+def test_server_queue_full_is_503_with_retry_after(limited: Server) -> None:
+    results: list[httpx.Response] = []
+    lock = threading.Lock()
+
+    def ask(address: str) -> None:
+        with _client(address) as client:
+            response = client.get(limited.url("/sparql"), params={"query": RUNAWAY})
+        with lock:
+            results.append(response)
+
+    threads = [threading.Thread(target=ask, args=(f"127.0.0.{n}",)) for n in range(10, 16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    shed = [r for r in results if "queue_limit" in r.text]
+    assert shed, [r.text for r in results]
+    assert all(r.status_code == 503 and r.headers["Retry-After"].isdigit() for r in shed)
+    assert all(r.status_code != 500 for r in results)
+
+
+# ---------------------------------------------------------------------------
+# Pages and generated URLs
+# ---------------------------------------------------------------------------
+
+
+def test_pages_forbid_inline_script_foreign_origins_and_framing(limited: Server) -> None:
+    for path in ("/", "/sparql", "/contested"):
+        response = httpx.get(limited.url(path), headers={"Accept": "text/html"}, timeout=30)
+        assert response.status_code == 200, path
+        policy = response.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+        assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        for tag in response.text.split("<script")[1:]:
+            opening = tag.split(">", 1)[0]
+            assert "src=" in opening or 'type="application/json"' in opening, (path, opening)
+
+
+def test_generated_urls_come_from_public_url_not_the_host_header(limited: Server) -> None:
+    forged = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
+    spec = httpx.get(limited.url("/api/openapi.json"), headers=forged, timeout=30).json()
+    assert spec["servers"] == [{"url": PUBLIC.rstrip("/")}]
+    manifest = httpx.get(limited.url("/reconcile"), headers=forged, timeout=30).text
+    assert "evil.example" not in manifest and PUBLIC.rstrip("/") in manifest
+
+
+def test_javascript_source_url_is_a_problem_with_file_and_line(fixture_seeds: Path) -> None:
+    page = fixture_seeds / "documents" / "page.yaml"
+    text = page.read_text(encoding="utf-8")
+    page.write_text(
+        text.replace(
+            "    issued: 1902-03\n",
+            '    issued: 1902-03\n    source_url: "javascript:alert(1)"\n',
+            1,
+        ),
+        encoding="utf-8",
+    )
+    result = run_attest("validate", str(fixture_seeds))
+    assert result.returncode == 1
+    assert "documents/page.yaml:3: source_url of document 'fixture-page'" in result.stderr
+    assert "http(s)" in result.stderr
