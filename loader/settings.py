@@ -191,7 +191,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "max_body_bytes",
-        1048576,
+        262144,
         "Largest request body accepted, in bytes (larger: 413).",
         _positive_int,
     ),

@@ -83,7 +83,15 @@ class Runners:
         name = "federation" if federated and self.federation is not None else "local"
         pool = self.federation if name == "federation" and self.federation else self.local
         with self.gate.admit(client, name):
-            return pool.run(job, timeout)
+            try:
+                return pool.run(job, timeout)
+            except QueryTimeoutError as exc:
+                if name != "federation":
+                    raise
+                raise QueryError(
+                    f"{exc} — the query calls SERVICE endpoints, which may have been too slow",
+                    status=504,
+                ) from None
 
     def update(self, text: str) -> None:
         """Apply a SPARQL update, in a process with no network when the store is on disk.

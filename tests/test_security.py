@@ -70,6 +70,23 @@ class Listener:
         self.socket.close()
 
 
+class Silent:
+    """An allow-listed endpoint that accepts connections and never answers."""
+
+    def __init__(self) -> None:
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(64)
+        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}/sparql"
+
+
+@pytest.fixture(scope="module")
+def silent() -> Iterator[Silent]:
+    found = Silent()
+    yield found
+    found.socket.close()
+
+
 @pytest.fixture(scope="module")
 def listener() -> Iterator[Listener]:
     found = Listener()
@@ -92,7 +109,7 @@ def standin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def guarded(
-    seed_data_dir: Path, standin: str, tmp_path_factory: pytest.TempPathFactory
+    seed_data_dir: Path, standin: str, silent: Silent, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
     """The real server: federation to the stand-in only, updates allowed with a token."""
     data_dir = tmp_path_factory.mktemp("guarded") / "data"
@@ -101,7 +118,9 @@ def guarded(
         data_dir,
         tmp_path_factory.mktemp("guarded-logs"),
         "--service-allowlist",
-        standin,
+        f"{standin} {silent.url}",
+        "--query-timeout",
+        "6",
         "--allow-updates",
         "true",
         "--update-token",
@@ -273,6 +292,14 @@ def test_allow_listed_federation_still_works(guarded: Server, standin: str) -> N
     assert response.status_code == 200, response.text
     values = [b["o"]["value"] for b in response.json()["results"]["bindings"]]
     assert values == ["from the stand-in"]
+
+
+def test_allow_listed_endpoint_that_never_answers_is_504(guarded: Server, silent: Silent) -> None:
+    query = f"SELECT * WHERE {{ SERVICE <{silent.url}> {{ ?s ?p ?o }} }}"
+    response = httpx.get(guarded.url("/sparql"), params={"query": query}, timeout=60)
+    assert response.status_code == 504, response.text
+    assert "query_timeout" in response.json()["error"]
+    assert "SERVICE" in response.json()["error"]
 
 
 def test_off_list_service_is_refused_with_the_setting_named(
