@@ -110,12 +110,14 @@ def service_endpoints(text: str, base: str | None = None, *, update: bool = Fals
     found: list[CompValue] = []
     with _PARSER_LOCK:
         try:
-            parsed = parseUpdate(text) if update else parseQuery(text)
-            _walk(parsed, in_tree)
             if update:
-                _walk(translateUpdate(parsed, base=base).algebra, found)
+                parsed_update = parseUpdate(text)
+                _walk(parsed_update, in_tree)
+                _walk(translateUpdate(parsed_update, base=base).algebra, found)
             else:
-                _walk(translateQuery(parsed, base=base).algebra, found)
+                parsed_query = parseQuery(text)
+                _walk(parsed_query, in_tree)
+                _walk(translateQuery(parsed_query, base=base).algebra, found)
         except Exception as exc:  # rdflib raises many kinds; all mean "cannot read it"
             first = str(exc).split("\n")[0][:200]
             raise UnreadableError(f"the SPARQL parser cannot read it ({first})") from None
