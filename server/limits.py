@@ -13,6 +13,7 @@ WSGI environment before Flask sees it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +24,9 @@ from flask import request
 
 from loader.settings import Settings
 from server.errors import ApiError
+
+# Characters RFC 3987 never allows in an IRI: a path holding one names nothing here.
+NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|\\^`\x7f-\x9f]')
 
 # SPARQL text may be longer than any other parameter: the URL and body limits bound it.
 LONG_PARAMETERS = frozenset({"query", "update"})
@@ -110,6 +114,10 @@ def check_request(settings: Settings) -> None:
             414,
             f"the URL has {url_length} characters, more than {settings.max_url_length} "
             "(setting max_url_length); send long SPARQL with POST",
+        )
+    if NOT_IN_IRI.search(request.path):
+        raise ApiError(
+            400, 'the path holds a character no IRI can contain (a space, control or <>"{}|\\^`)'
         )
     limit = settings.max_parameter_length
     for segment in request.path.split("/"):

@@ -9,9 +9,11 @@ endpoint (Wikidata's query service in production).
 
 from __future__ import annotations
 
+import random
 import shutil
 import socket
 import threading
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -534,3 +536,61 @@ def test_javascript_source_url_is_a_problem_with_file_and_line(fixture_seeds: Pa
     assert result.returncode == 1
     assert "documents/page.yaml:3: source_url of document 'fixture-page'" in result.stderr
     assert "http(s)" in result.stderr
+
+
+# ---------------------------------------------------------------------------
+# A bounded fuzz run: odd and oversized inputs everywhere, never a 5xx
+# ---------------------------------------------------------------------------
+
+FUZZ_PATHS = [
+    "/sparql?query={}",
+    "/sparql?format={}&query=ASK%7B%7D",
+    "/api/search?q={}",
+    "/api/entities/{}",
+    "/api/documents/{}",
+    "/api/assertions/{}",
+    "/api/provenance?claim={}",
+    "/entity/{}",
+    "/document/{}",
+    "/assertion/{}",
+    "/search?q={}",
+    "/reconcile?queries={}",
+    "/reconcile/preview?id={}",
+    "/{}",
+]
+
+
+def _fuzz_value(rng: random.Random) -> str:
+    alphabet = "aZ09-_.~:/?#[]@!$&'()*+,;=%{}<>\"\\ \t\u00e9\u4e2d\U0001f600\x00\x7f"
+    size = rng.choice([0, 1, 5, 40, 199, 201, 1000, 2900])
+    text = "".join(rng.choice(alphabet) for _ in range(size))
+    return urllib.parse.quote(text, safe="")
+
+
+def test_fuzzed_requests_never_answer_5xx(limited: Server) -> None:
+    rng = random.Random(20261130)
+    seen: list[tuple[str, int]] = []
+    with httpx.Client(base_url=limited.base, timeout=30) as client:
+        for _ in range(90):
+            path = rng.choice(FUZZ_PATHS).format(_fuzz_value(rng))
+            accept = rng.choice(["application/json", "text/html", "*/*", "text/turtle"])
+            if rng.random() < 0.3:
+                body = _fuzz_value(rng).encode()
+                response = client.post(
+                    path.split("?")[0],
+                    content=body,
+                    headers={"Accept": accept, "Content-Type": rng.choice(FUZZ_TYPES)},
+                )
+            else:
+                response = client.get(path, headers={"Accept": accept})
+            seen.append((path[:80], response.status_code))
+    assert [s for s in seen if s[1] >= 500] == []
+
+
+FUZZ_TYPES = [
+    "application/x-www-form-urlencoded",
+    "application/sparql-query",
+    "application/sparql-update",
+    "application/json",
+    "text/plain",
+]
