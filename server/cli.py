@@ -62,11 +62,10 @@ for _command in loader_cli.COMMANDS:
 @click.pass_context
 def serve(ctx: click.Context, no_load: bool) -> None:
     """Serve the graph: SPARQL, provenance API, pages (builds the seed graph if missing or stale)."""
-    import waitress
-
     from loader import pipeline
     from loader.errors import LoadError
     from server import create_app
+    from server import shedding
 
     settings = loader_cli.settings_of(ctx)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -96,20 +95,7 @@ def serve(ctx: click.Context, no_load: bool) -> None:
         click.echo("  queries:  NOT isolated from the network (setting network_isolation is off)")
     click.echo("Press Ctrl+C to stop.", nl=True)
     try:
-        waitress.serve(
-            app,
-            host=settings.host,
-            port=settings.port,
-            threads=settings.threads,
-            ident="attest",
-            connection_limit=settings.connection_limit,
-            backlog=settings.connection_limit,
-            # Waitress buffers a body before the app sees it: refuse huge ones at once, and
-            # leave the app room to answer slightly-too-large ones naming max_body_bytes.
-            max_request_body_size=2 * settings.max_body_bytes,
-            max_request_header_size=max(65536, 2 * settings.max_url_length),
-            channel_timeout=max(30, int(settings.query_timeout) + 10),
-        )
+        shedding.serve(app, settings)
     except OSError as exc:
         raise click.ClickException(
             f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}; choose another --port"

@@ -13,6 +13,7 @@ import random
 import shutil
 import socket
 import threading
+import time
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -594,3 +595,37 @@ FUZZ_TYPES = [
     "application/json",
     "text/plain",
 ]
+
+
+def test_connections_past_connection_limit_are_answered_503(
+    seed_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    server = start_server(
+        seed_data_dir, tmp_path_factory.mktemp("crowded-logs"), "--connection-limit", "3"
+    )
+    port = int(server.base.rsplit(":", 1)[1])
+    idle: list[socket.socket] = []
+    try:
+        httpx.get(server.url("/api"), timeout=30)
+        idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
+        # Each idle connection is accepted before the next request is: ask on one of them.
+        idle[-1].sendall(b"GET /api HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert idle[-1].recv(100).startswith(b"HTTP/1.1 ")
+        refused = httpx.get(server.url("/api"), timeout=30)
+        assert refused.status_code == 503
+        assert "connection_limit" in refused.json()["error"]
+        assert refused.headers["Retry-After"].isdigit()
+        for connection in idle:
+            connection.close()
+        idle = []
+        answered = None
+        for _ in range(50):  # the server notices closed connections on its next loop turn
+            answered = httpx.get(server.url("/api"), timeout=30)
+            if answered.status_code == 200:
+                break
+            time.sleep(0.1)
+        assert answered is not None and answered.status_code == 200
+    finally:
+        for connection in idle:
+            connection.close()
+        stop(server.process)
