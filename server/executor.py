@@ -202,7 +202,7 @@ def _worker_main(
     The first message to the parent says whether the worker is ready or why not.
     """
     try:
-        if settings.network_isolation:
+        if settings.network_isolation and settings.store == "oxigraph":
             isolation.isolate(targets, control)
         store = open_store(settings)
         _warm_up(store)

@@ -35,7 +35,7 @@ from server.fairness import Gate
 def _update_main(settings: Settings, connection: Connection, text: str) -> None:
     """Body of a one-off update process: isolate, apply the update, report."""
     try:
-        if settings.network_isolation:
+        if settings.network_isolation and settings.store == "oxigraph":
             isolation.isolate()
         open_store(settings).update(text)
     except QueryError as exc:

@@ -629,3 +629,30 @@ def test_connections_past_connection_limit_are_answered_503(
         for connection in idle:
             connection.close()
         stop(server.process)
+
+
+def test_remote_store_server_answers_and_refuses_what_it_cannot_check(
+    oxigraph_server: str, listener: Listener, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # The remote engine makes the SERVICE calls here: the parser check is the guard.
+    logs = tmp_path_factory.mktemp("remote-logs")
+    server = start_server(
+        logs / "unused",
+        logs,
+        *("--store", "remote", "--store-url", f"{oxigraph_server}/query"),
+        serve_options=("--no-load",),
+    )
+    try:
+        ask = httpx.get(server.url("/sparql"), params={"query": "ASK {}"}, timeout=60)
+        assert ask.status_code == 200, ask.text
+        for query in (
+            f"SELECT * WHERE {{ SERVICE <\\u0068ttp://{listener.base[7:]}/x> {{ ?s ?p ?o }} }}",
+            f"SELECT * WHERE {{ SERVICE <https://query.wikidata.org/sparql> {{ "
+            f"SERVICE <{listener.base}/x> {{ ?s ?p ?o }} }} }}",
+        ):
+            response = httpx.get(server.url("/sparql"), params={"query": query}, timeout=60)
+            assert response.status_code == 403, response.text
+            assert "service_allowlist" in response.json()["error"]
+        assert listener.hits == []
+    finally:
+        stop(server.process)
