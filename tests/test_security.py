@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import shutil
 import socket
+import subprocess
 import threading
 import time
 import urllib.parse
@@ -21,11 +22,15 @@ from pathlib import Path
 import httpx
 import pytest
 
+from loader.settings import PROJECT_DIR
 from tests.conftest import Server
+from tests.conftest import attest_command
+from tests.conftest import free_port
 from tests.conftest import run_attest
 from tests.conftest import running_oxigraph
 from tests.conftest import start_server
 from tests.conftest import stop
+from tests.conftest import wait_for
 
 TOKEN = "s3cret-token"
 LEAK = b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"literal","value":"LEAKED"}}]}}'
@@ -601,12 +606,17 @@ def test_connections_past_connection_limit_are_answered_503(
     seed_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     server = start_server(
-        seed_data_dir, tmp_path_factory.mktemp("crowded-logs"), "--connection-limit", "3"
+        seed_data_dir,
+        tmp_path_factory.mktemp("crowded-logs"),
+        *("--connection-limit", "3", "--service-allowlist", ""),
     )
     port = int(server.base.rsplit(":", 1)[1])
     idle: list[socket.socket] = []
     try:
-        httpx.get(server.url("/api"), timeout=30)
+        wikidata = "SELECT * WHERE { SERVICE <https://query.wikidata.org/sparql> { ?s ?p ?o } }"
+        off = httpx.get(server.url("/sparql"), params={"query": wikidata}, timeout=30)
+        assert off.status_code == 403 and "service_allowlist: none" in off.json()["error"]
+        assert "SERVICE reaches nothing" in server.output()
         idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
         # Each idle connection is accepted before the next request is: ask on one of them.
         idle[-1].sendall(b"GET /api HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -656,3 +666,38 @@ def test_remote_store_server_answers_and_refuses_what_it_cannot_check(
         assert listener.hits == []
     finally:
         stop(server.process)
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="needs util-linux unshare")
+def test_server_refuses_to_start_when_workers_cannot_be_isolated(tmp_path: Path) -> None:
+    # Inside a user namespace that may create no further one, isolation must fail.
+    port = free_port()
+    command = [*attest_command(), "--data-dir", str(tmp_path / "none"), "--port", str(port)]
+    script = 'echo 1 > /proc/sys/user/max_user_namespaces && exec unshare --user "$@"'
+    wrapper = ["unshare", "--user", "--map-root-user", "sh", "-c", script, "sh"]
+    refused = subprocess.run(
+        [*wrapper, *command, "serve", "--no-load"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=PROJECT_DIR,
+        check=False,
+    )
+    if "unshare failed" in refused.stderr and "Error:" not in refused.stderr:
+        pytest.skip(f"this host allows no user namespaces for the test: {refused.stderr}")
+    assert refused.returncode == 1, refused.stderr
+    assert "a query worker could not start: unshare(" in refused.stderr
+    assert "network_isolation" in refused.stderr and "root" in refused.stderr
+    log = tmp_path / "opted-out.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [*wrapper, *command, "--network-isolation", "false", "serve", "--no-load"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=PROJECT_DIR,
+        )
+    try:
+        wait_for(f"http://127.0.0.1:{port}/api", process, log)
+        assert "NOT isolated from the network" in log.read_text()
+    finally:
+        stop(process)
