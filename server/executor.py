@@ -6,6 +6,10 @@ interrupted from Python — and a fresh one takes its place, so the worker is
 free again. An answer longer than ``result_limit`` rows or triples is cut, and
 says so (headers, and in the body where the format allows).
 
+A worker cuts itself off the network before it opens the store
+(:mod:`server.isolation`), then caps the memory a query may add
+(``query_memory_limit``); one that dies mid-query is answered 422 naming the limits.
+
 With the memory store (tests only) there is no process to share it with, so
 queries run in the calling thread and the timeout cannot interrupt them.
 """
