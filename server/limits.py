@@ -98,7 +98,8 @@ def is_http_url(value: object) -> bool:
 def check_request(settings: Settings) -> None:
     """Refuse a request whose body, URL, parameters or path segments are too long.
 
-    :raises ApiError: 413, 414 or 400, naming the setting to change.
+    :raises ApiError: 413, 414 or 400, naming the setting to change; 404 for a path
+        that holds a character no IRI can contain.
     """
     length = request.content_length
     if length is not None and length > settings.max_body_bytes:
@@ -116,8 +117,11 @@ def check_request(settings: Settings) -> None:
             "(setting max_url_length); send long SPARQL with POST",
         )
     if NOT_IN_IRI.search(request.path):
+        # No resource can live at such a path: the same answer as any other unknown path.
         raise ApiError(
-            400, 'the path holds a character no IRI can contain (a space, control or <>"{}|\\^`)'
+            404,
+            "nothing here: the path holds a character no IRI can contain "
+            '(a space, a control character or one of <>"{}|\\^`)',
         )
     limit = settings.max_parameter_length
     for segment in request.path.split("/"):
