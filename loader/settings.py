@@ -62,6 +62,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError(f"expected a whole number of 0 or more, got {text!r}")
+    return value
+
+
 def _url_list(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.replace(",", " ").split() if part.strip())
 
@@ -233,6 +240,13 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_int,
     ),
     Setting(
+        "proxy_hops",
+        0,
+        "Reverse proxies in front of the server whose X-Forwarded-For names the client "
+        "(for per-client limits); 0: the connection's address is the client.",
+        _non_negative_int,
+    ),
+    Setting(
         "public_url",
         "",
         "The server's public base URL (ends in '/'), used for absolute URLs it generates; "
@@ -277,6 +291,7 @@ class Settings:
     client_queue: int
     queue_limit: int
     connection_limit: int
+    proxy_hops: int
     public_url: str
 
     def replace(self, **changes: Any) -> Settings:

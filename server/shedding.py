@@ -82,8 +82,17 @@ def serve(app: Any, settings: Settings) -> None:
 
     :raises OSError: if the address cannot be bound.
     """
+    proxies: dict[str, Any] = {}
+    if settings.proxy_hops:
+        # Only the client address: scheme and host come from public_url, never a header.
+        proxies = {
+            "trusted_proxy": "*",
+            "trusted_proxy_count": settings.proxy_hops,
+            "trusted_proxy_headers": {"x-forwarded-for"},
+        }
     server = create_server(
         app,
+        **proxies,
         host=settings.host,
         port=settings.port,
         threads=settings.threads,

@@ -16,6 +16,7 @@ import subprocess
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -349,9 +350,9 @@ def limited(seed_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         tmp_path_factory.mktemp("limited-logs"),
         *("--max-body-bytes", "20000", "--max-url-length", "3000"),
         *("--max-parameter-length", "200", "--max-query-depth", "20"),
-        *("--query-memory-limit", "300", "--query-timeout", "4", "--query-workers", "2"),
+        *("--query-memory-limit", "300", "--query-timeout", "4", "--query-workers", "3"),
         *("--client-queries", "1", "--client-queue", "1", "--queue-limit", "2"),
-        *("--public-url", PUBLIC),
+        *("--public-url", PUBLIC, "--proxy-hops", "1"),
     )
     yield server
     stop(server.process)
@@ -428,6 +429,17 @@ def test_runaway_query_is_stopped_naming_query_timeout(limited: Server) -> None:
     assert "query_timeout" in _error(response)
 
 
+def _patiently(send: Callable[[], httpx.Response]) -> httpx.Response:
+    """Send, and again after a 503 (a killed worker's replacement may still be starting)."""
+    response = send()
+    for _ in range(4):
+        if response.status_code != 503:
+            break
+        time.sleep(0.5)
+        response = send()
+    return response
+
+
 def _client(address: str) -> httpx.Client:
     transport = httpx.HTTPTransport(local_address=address)
     return httpx.Client(transport=transport, timeout=60)
@@ -456,10 +468,12 @@ def test_client_looping_runaway_queries_does_not_starve_another(limited: Server)
     try:
         with _client("127.0.0.1") as victim:
             answers = [
-                victim.get(
-                    limited.url("/sparql"),
-                    params={"query": f"SELECT ?n WHERE {{ BIND({n} AS ?n) }}"},
-                    headers={"Accept": "application/sparql-results+json"},
+                _patiently(
+                    lambda n=n: victim.get(
+                        limited.url("/sparql"),
+                        params={"query": f"SELECT ?n WHERE {{ BIND({n} AS ?n) }}"},
+                        headers={"Accept": "application/sparql-results+json"},
+                    )
                 )
                 for n in range(4)
             ]
@@ -479,6 +493,42 @@ def test_client_looping_runaway_queries_does_not_starve_another(limited: Server)
     assert all("client_queries" in m and "client_queue" in m for m in messages)
 
 
+def test_behind_a_proxy_clients_are_told_apart_by_x_forwarded_for(limited: Server) -> None:
+    refused = threading.Event()
+    statuses: list[int] = []
+
+    def runaway() -> None:
+        response = httpx.get(
+            limited.url("/sparql"),
+            params={"query": RUNAWAY},
+            headers={"X-Forwarded-For": "203.0.113.7"},
+            timeout=60,
+        )
+        statuses.append(response.status_code)
+        if response.status_code == 429:
+            refused.set()
+
+    threads = [threading.Thread(target=runaway) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    try:
+        assert refused.wait(60), "one client's third concurrent query is refused"
+        other = _patiently(
+            lambda: httpx.get(
+                limited.url("/sparql"),
+                params={"query": "ASK {}"},
+                headers={"X-Forwarded-For": "198.51.100.9"},
+                timeout=60,
+            )
+        )
+        assert other.status_code == 200, other.text
+    finally:
+        for thread in threads:
+            thread.join()
+    assert sorted(statuses) == [429, 503, 503], "the other two ran into query_timeout"
+    assert other.status_code == 200
+
+
 def test_server_queue_full_is_503_with_retry_after(limited: Server) -> None:
     results: list[httpx.Response] = []
     lock = threading.Lock()
@@ -489,7 +539,7 @@ def test_server_queue_full_is_503_with_retry_after(limited: Server) -> None:
         with lock:
             results.append(response)
 
-    threads = [threading.Thread(target=ask, args=(f"127.0.0.{n}",)) for n in range(10, 16)]
+    threads = [threading.Thread(target=ask, args=(f"127.0.0.{n}",)) for n in range(10, 17)]
     for thread in threads:
         thread.start()
     for thread in threads:
