@@ -26,9 +26,11 @@ from rdflib import URIRef
 from rdflib.term import Literal as RdfLiteral
 from rdflib.term import Node
 
+from loader import readings
 from loader.infer import Inference
 from loader.infer import Triple
 from loader.infer import infer_claim
+from loader.readmodel import ReadModel
 from loader.validate import Corpus
 from loader.vocab import AT
 from loader.vocab import DCTERMS
@@ -101,6 +103,7 @@ class _Builder:
     def __init__(self, corpus: Corpus) -> None:
         self.corpus = corpus
         self.iris = corpus.iris
+        self.last_inferences: list[Inference] = []
 
     def triple(
         self, subject: str, predicate: object, obj: Term, graph: NamedNode | DefaultGraph = DEFAULT
@@ -123,6 +126,9 @@ class _Builder:
             yield self.triple(iri, AT.wikidataItem, _n(WD[entity.wikidata]))
         if entity.note:
             yield self.triple(iri, SKOS.editorialNote, _lang(entity.note))
+        if entity.unnamed is not None:
+            yield self.triple(iri, RDF.type, _n(AT.UnnamedVoice))
+            yield self.triple(iri, AT.identifiedAs, _lang(entity.unnamed))
 
     def documents(self) -> Iterator[list[Quad]]:
         for document_id in self.corpus.documents:
@@ -163,6 +169,16 @@ class _Builder:
             yield self.triple(iri, AT.textLength, _int(len(text)))
             digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
             yield self.triple(iri, AT.textSha256, _string(digest))
+        translation = document.translation
+        if translation is not None and translation.source_language:
+            yield self.triple(iri, AT.originalLanguage, _string(translation.source_language))
+            if translation.translator:
+                yield self.triple(
+                    iri, AT.translator, NamedNode(self.iris.entity(translation.translator))
+                )
+            note = translation.note or (None if translation.translator else readings.NO_TRANSLATOR)
+            if note:
+                yield self.triple(iri, AT.translatorNote, _lang(note))
         if document.id in corpus.text_files:
             yield self.triple(iri, AT.seedFile, _string(corpus.text_files[document.id]))
         if document.part_of:
@@ -192,6 +208,8 @@ class _Builder:
         yield self.triple(iri, AT.certainty, _n(certainty))
         if assertion.hedge:
             yield self.triple(iri, AT.hedge, _string(assertion.hedge))
+        yield from self.hedge(assertion_id)
+        yield from self.languages(assertion_id)
         date = corpus.dates.get("assertion:" + assertion_id)
         if date is not None:
             yield self.triple(iri, AT.claimTime, date)
@@ -217,6 +235,40 @@ class _Builder:
                 yield self.triple(step_iri, AT.reportedIn, NamedNode(iris.document(step.document)))
         yield from self.selectors(assertion_id)
         yield from self.claim(assertion_id)
+
+    def hedge(self, assertion_id: str) -> Iterator[Quad]:
+        """Whose hedge it is: the agent, speaker or reporter, and the reporter's step."""
+        assertion = self.corpus.assertions[assertion_id]
+        hedge = readings.hedge_of(assertion, self.corpus.certainty[assertion_id])
+        if hedge is None:
+            return
+        iri = self.iris.assertion(assertion_id)
+        yield self.triple(iri, AT.hedgedBy, NamedNode(self.iris.entity(hedge.agent)))
+        role = AT.SpeakerHedge if hedge.role == readings.SPEAKER else AT.ReporterHedge
+        yield self.triple(iri, AT.hedgeRole, _n(role))
+        if hedge.step is not None:
+            step = self.iris.step(assertion_id, hedge.step)
+            yield self.triple(iri, AT.hedgeStep, NamedNode(step))
+
+    def languages(self, assertion_id: str) -> Iterator[Quad]:
+        """The quote's language and, for a translation, the link from the speaker's words."""
+        assertion = self.corpus.assertions[assertion_id]
+        resolved = readings.translation_of(assertion, self.corpus.documents)
+        iri = self.iris.assertion(assertion_id)
+        yield self.triple(iri, AT.quoteLanguage, _string(resolved.quote_language))
+        if resolved.source_language is None:
+            return
+        yield self.triple(iri, AT.originalLanguage, _string(resolved.source_language))
+        node = self.iris.translation(assertion_id)
+        yield self.triple(iri, AT.translation, NamedNode(node))
+        yield self.triple(node, RDF.type, _n(AT.Translation))
+        yield self.triple(node, AT.fromLanguage, _string(resolved.source_language))
+        yield self.triple(node, AT.toLanguage, _string(resolved.quote_language))
+        if resolved.translator:
+            translator = NamedNode(self.iris.entity(resolved.translator))
+            yield self.triple(node, AT.translator, translator)
+        if resolved.note:
+            yield self.triple(node, AT.translatorNote, _lang(resolved.note))
 
     def selectors(self, assertion_id: str) -> Iterator[Quad]:
         iris = self.iris
@@ -258,6 +310,7 @@ class _Builder:
             self.iris.entity(entity_id): types for entity_id, types in self._entity_types_of(claim)
         }
         inferences = infer_claim(self.corpus.schema, claim, known)
+        self.last_inferences = inferences
         yield self.triple(iri, AT.inferred, inferred_graph)
         yield self.triple(inferred_iri, RDF.type, _n(AT.InferredGraph))
         yield self.triple(inferred_iri, AT.inferredFrom, claim_graph)
@@ -327,9 +380,14 @@ def build_quads(
     yield from graph_quads(ontology_inferred, background)
     total = len(corpus.assertions)
 
+    readmodel = ReadModel(corpus)
+
     def assertions() -> Iterator[list[Quad]]:
         for done, assertion_id in enumerate(corpus.assertions, start=1):
-            yield list(builder.assertion(assertion_id))
+            group = list(builder.assertion(assertion_id))
+            claim = corpus.claims[assertion_id]
+            group.extend(readmodel.assertion(assertion_id, claim, builder.last_inferences))
+            yield group
             if progress is not None:
                 progress(done, total)
 
@@ -345,6 +403,7 @@ def build_quads(
         for inference in infer_claim(corpus.schema, default, known):
             subject, predicate, obj = inference.triple
             yield Quad(NamedNode(subject), NamedNode(predicate), _object(obj), background)
+    yield from readmodel.finish()
 
 
 def _known_types(corpus: Corpus) -> Iterator[tuple[str, frozenset[str]]]:

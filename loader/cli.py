@@ -29,6 +29,7 @@ from loader import serialization as exporting
 from loader import stats as counting
 from loader import wikidata as wikidata_module
 from loader.errors import LoadError
+from loader.errors import Problem
 from loader.errors import ValidationError
 from loader.settings import Settings
 from loader.store import open_store
@@ -94,9 +95,13 @@ def load(ctx: click.Context) -> None:
 
 @click.command()
 @click.argument("seeds_dir", required=False, type=click.Path(file_okay=False, path_type=str))
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too, not only on errors.")
 @click.pass_context
-def validate(ctx: click.Context, seeds_dir: str | None) -> None:
-    """Check the curated files (SEEDS_DIR, default: the seeds setting); exit 1 on any problem."""
+def validate(ctx: click.Context, seeds_dir: str | None, strict: bool) -> None:
+    """Check the curated files (SEEDS_DIR, default: the seeds setting).
+
+    Exit 1 on any error; warnings are printed with file and line and fail only with --strict.
+    """
     settings = settings_of(ctx)
     if seeds_dir is not None:
         settings = settings.replace(seeds_dir=Path(seeds_dir))
@@ -105,17 +110,32 @@ def validate(ctx: click.Context, seeds_dir: str | None) -> None:
     except ValidationError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
-        count = len(exc.problems)
         raise click.ClickException(
-            f"{count} problem{'s' if count != 1 else ''} found in {settings.seeds_dir}"
+            f"{_counted(exc.problems)} found in {settings.seeds_dir}"
         ) from None
     except LoadError as exc:
         raise _fail(exc) from None
     corpus = prepared.corpus
+    for warning in corpus.warnings:
+        click.echo(str(warning), err=True)
+    if strict and corpus.warnings:
+        raise click.ClickException(
+            f"{_counted(corpus.warnings)} found in {settings.seeds_dir} (--strict)"
+        )
+    also = f"; {_counted(corpus.warnings)}" if corpus.warnings else ""
     click.echo(
         f"ok: {len(corpus.documents)} documents, {len(corpus.entities)} entities, "
-        f"{len(corpus.assertions)} assertions, every quote grounded"
+        f"{len(corpus.assertions)} assertions, every quote grounded{also}"
     )
+
+
+def _counted(problems: Sequence[Problem]) -> str:
+    warnings = sum(1 for problem in problems if problem.is_warning)
+    errors = len(problems) - warnings
+    parts = [f"{errors} problem{'s' if errors != 1 else ''}"] if errors else []
+    if warnings:
+        parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
+    return " and ".join(parts)
 
 
 @click.command()

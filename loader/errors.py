@@ -8,19 +8,32 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
+ERROR = "error"
+WARNING = "warning"
+
 
 @dataclasses.dataclass(frozen=True, order=True)
 class Problem:
-    """One thing wrong with the seeds: where, what, and how to fix it."""
+    """One thing wrong with the seeds: where, what, and how to fix it.
+
+    An ``error`` stops a load; a ``warning`` is a reading a curator should
+    check (``attest validate`` exits 0 on warnings alone, 1 with ``--strict``).
+    """
 
     file: str
     line: int
     message: str
     hint: str = ""
+    severity: str = ERROR
+
+    @property
+    def is_warning(self) -> bool:
+        return self.severity == WARNING
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        text = f"{where}: {self.message}"
+        label = "warning: " if self.is_warning else ""
+        text = f"{where}: {label}{self.message}"
         return f"{text}\n    fix: {self.hint}" if self.hint else text
 
 

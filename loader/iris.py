@@ -14,8 +14,10 @@ removing other data never changes it:
 ``{base}assertion/{id}/quote``     its oa:TextQuoteSelector
 ``{base}assertion/{id}/position``  its oa:TextPositionSelector
 ``{base}assertion/{id}/step/{n}``  step n of its reporting chain
+``{base}assertion/{id}/translation``  the translation its quote renders, if any
 ``{base}graph/inferred``        inferred graph of the ontology and catalogue
 ``{base}graph/wikidata``        the local cache of Wikidata's data
+``{base}graph/readmodel``       the read model: cards, counts and paged lists (and its nodes)
 ``{base}load``                  the load that built the store
 ==============================  ==========================================
 """
@@ -70,6 +72,9 @@ class Iris:
     def step(self, assertion_id: str, index: int) -> str:
         return f"{self.assertion(assertion_id)}/step/{index}"
 
+    def translation(self, assertion_id: str) -> str:
+        return f"{self.assertion(assertion_id)}/translation"
+
     @property
     def background_inferred_graph(self) -> str:
         return f"{self.base}graph/inferred"
@@ -77,6 +82,22 @@ class Iris:
     @property
     def wikidata_graph(self) -> str:
         return f"{self.base}graph/wikidata"
+
+    @property
+    def readmodel_graph(self) -> str:
+        return f"{self.base}graph/readmodel"
+
+    def claim_node(self, key: str) -> str:
+        """The read-model node summarising one claim triple (*key*: its hash)."""
+        return f"{self.readmodel_graph}/claim/{key}"
+
+    def list_node(self, *path: str) -> str:
+        """A read-model list, e.g. ``list_node("entity", "isis", "about")``."""
+        return f"{self.readmodel_graph}/list/{'/'.join(path)}"
+
+    @property
+    def home_node(self) -> str:
+        return f"{self.readmodel_graph}/home"
 
     @property
     def load(self) -> str:

@@ -21,6 +21,7 @@ from pyoxigraph import serialize
 from rdflib import Graph
 
 from loader import infer
+from loader import readmodel
 from loader import seeds as seed_files
 from loader import shacl
 from loader import validate as checks
@@ -83,6 +84,7 @@ class LoadReport:
 def seed_digest(settings: Settings) -> str:
     """Hash every seed and ontology file (paths and contents) and the software version."""
     digest = hashlib.sha256(version().encode("utf-8"))
+    digest.update(f"read model {readmodel.FORMAT}".encode())
     for root in (settings.seeds_dir, settings.ontology_dir):
         if not root.is_dir():
             continue

@@ -7,7 +7,7 @@ Layout of the seeds directory::
     documents/*.yaml     per source text: its documents, assertions, and the
                          sentences that make no checkable claim
                          (keys: documents, assertions, no_checkable_claim)
-    wikidata/cache.ttl   Wikidata's labels and statements (attest wikidata refresh)
+    wikidata/cache.json  Wikidata's labels and statements (attest wikidata refresh)
 
 This module only reads and shapes; :mod:`loader.validate` checks meaning.
 """
@@ -24,7 +24,8 @@ import yaml
 
 from loader.errors import Problem
 
-ENTITY_KEYS = {"id", "type", "label", "aliases", "wikidata", "note"}
+# "unnamed": what the text says of a voice it does not name (marks it as unnamed).
+ENTITY_KEYS = {"id", "type", "label", "aliases", "wikidata", "note", "unnamed"}
 DOCUMENT_KEYS = {
     "id",
     "kind",
@@ -41,6 +42,7 @@ DOCUMENT_KEYS = {
     "source_url",
     "language",
     "note",
+    *("translated_from", "translator", "translation_note"),
 }
 SPAN_KEYS = {"start", "end"}
 ASSERTION_KEYS = {
@@ -60,6 +62,7 @@ ASSERTION_KEYS = {
     "disputes",
     "corroborates",
     "note",
+    *("hedged_by", "language", "translated_from", "translator", "translation_note"),
 }
 STEP_KEYS = {"by", "in"}
 EXEMPTION_KEYS = {"text", "why"}
@@ -87,6 +90,16 @@ class Entity:
     wikidata: str | None
     note: str | None
     where: Where
+    unnamed: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Translation:
+    """How the words reached their language: from which language, by whom, or a note why unknown."""
+
+    source_language: str | None
+    translator: str | None
+    note: str | None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,6 +129,7 @@ class Document:
     language: str
     note: str | None
     where: Where
+    translation: Translation | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -160,6 +174,9 @@ class Assertion:
     corroborates: tuple[str, ...]
     note: str | None
     where: Where
+    hedged_by: str | None = None
+    language: str | None = None
+    translation: Translation | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -387,6 +404,7 @@ def _read_entities(seeds: Seeds, path: Path, data: _Map) -> None:
                 wikidata=wikidata,
                 note=_text(seeds, item, "note", where),
                 where=Where(name, item.key_lines.get("id", where.line)),
+                unnamed=_text(seeds, item, "unnamed", where),
             )
         )
 
@@ -456,7 +474,17 @@ def _read_document(seeds: Seeds, item: _Map, where: Where) -> Document | None:
         language=_text(seeds, item, "language", where) or "en",
         note=_text(seeds, item, "note", where),
         where=Where(where.file, item.key_lines.get("id", where.line)),
+        translation=_read_translation(seeds, item, where),
     )
+
+
+def _read_translation(seeds: Seeds, item: _Map, where: Where) -> Translation | None:
+    """Read the optional translated_from / translator / translation_note fields."""
+    fields = [_text(seeds, item, key, where) for key in _TRANSLATION_KEYS]
+    return Translation(*fields) if any(field is not None for field in fields) else None
+
+
+_TRANSLATION_KEYS = ("translated_from", "translator", "translation_note")
 
 
 def _read_assertion(
@@ -495,6 +523,9 @@ def _read_assertion(
         corroborates=_text_list(seeds, item, "corroborates", where),
         note=_text(seeds, item, "note", where),
         where=Where(where.file, item.key_lines.get("id", where.line)),
+        hedged_by=_text(seeds, item, "hedged_by", where),
+        language=_text(seeds, item, "language", where),
+        translation=_read_translation(seeds, item, where),
     )
 
 

@@ -43,6 +43,7 @@ class Stats:
     inferred_triples: int
     background_inferred_triples: int
     wikidata_triples: int
+    read_model_triples: int
     named_graphs: int
 
     def lines(self) -> list[tuple[str, int]]:
@@ -56,6 +57,7 @@ class Stats:
             ("  inferred, per assertion", self.inferred_triples),
             ("  inferred, ontology and catalogue", self.background_inferred_triples),
             ("  Wikidata's data (local cache)", self.wikidata_triples),
+            ("  read model (for look-ups)", self.read_model_triples),
             ("named graphs", self.named_graphs),
         ]
 

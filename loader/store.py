@@ -98,6 +98,13 @@ class Store(Protocol):
     def is_empty(self) -> bool:
         """Tell whether the store holds no data yet."""
 
+    def pinned(self) -> Store:
+        """This store as it is now, for several queries that must read one version.
+
+        A load that switches the on-disk store meanwhile is not seen by the pinned
+        view (it keeps reading the version it started with).
+        """
+
     def close(self) -> None:
         """Release the store's resources."""
 
@@ -113,6 +120,9 @@ class _Closing:
 
     def close(self) -> None:
         return None
+
+    def pinned(self) -> Store:
+        return self  # type: ignore[return-value]  # one version already (memory, remote)
 
     def __enter__(self: _S) -> _S:
         return self
@@ -235,6 +245,9 @@ class OxigraphStore(_LocalStore):
         path = self.data_dir / STORES / name
         return path if name and path.is_dir() else None
 
+    def pinned(self) -> Store:
+        return _PinnedStore(self._oxigraph())
+
     def _oxigraph(self) -> OxStore:
         path = self.current_path
         if path is None:
@@ -327,6 +340,27 @@ class OxigraphStore(_LocalStore):
     def close(self) -> None:
         self._store = None
         self._opened = None
+
+
+class _PinnedStore(_LocalStore):
+    """One version of the on-disk store, held by a reader; it is never written."""
+
+    kind = "oxigraph"
+
+    def __init__(self, store: OxStore) -> None:
+        self._store = store
+
+    def _oxigraph(self) -> OxStore:
+        return self._store
+
+    def replace(self, quads: Iterable[Quad], check: Check | None = None) -> int:
+        raise StoreError("a pinned view of the store is read-only")
+
+    def update(self, sparql: str) -> None:
+        raise StoreError("a pinned view of the store is read-only")
+
+    def is_empty(self) -> bool:
+        return next(iter(self._store), None) is None
 
 
 class RemoteStore(_Closing):

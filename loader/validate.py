@@ -24,6 +24,7 @@ from pyoxigraph import Literal
 from pyoxigraph import NamedNode
 
 from loader import quotes
+from loader import readings
 from loader.errors import Problem
 from loader.errors import ValidationError
 from loader.iris import Iris
@@ -67,6 +68,8 @@ class Corpus:
     entity_types: dict[str, frozenset[str]]
     dates: dict[str, Literal]
     certainty: dict[str, str]
+    # Readings a curator should check again; they do not stop a load.
+    warnings: list[Problem] = dataclasses.field(default_factory=list)
 
 
 def parse_date(text: str) -> Literal | None:
@@ -567,7 +570,19 @@ def check(seeds: Seeds, schema: Schema, iris: Iris) -> Corpus:
     checker.check_documents()
     checker.check_assertions()
     checker.check_exemptions()
-    if checker.problems:
+    checker.problems.extend(
+        readings.check_readings(
+            checker.assertions,
+            checker.entities,
+            checker.entity_types,
+            checker.documents,
+            checker.texts,
+            checker.matches,
+            checker.certainty,
+        )
+    )
+    warnings = [problem for problem in checker.problems if problem.is_warning]
+    if len(warnings) < len(checker.problems):
         raise ValidationError(checker.problems)
     return Corpus(
         seeds=seeds,
@@ -584,6 +599,7 @@ def check(seeds: Seeds, schema: Schema, iris: Iris) -> Corpus:
         entity_types=checker.entity_types,
         dates=checker.dates,
         certainty=checker.certainty,
+        warnings=sorted(set(warnings)),
     )
 
 

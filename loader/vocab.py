@@ -71,11 +71,16 @@ class AT(DefinedNamespace):
     Stance: URIRef
     Certainty: URIRef
     Load: URIRef
+    UnnamedVoice: URIRef
+    HedgeRole: URIRef
+    Translation: URIRef
     # individuals
     Affirms: URIRef
     Denies: URIRef
     Stated: URIRef
     Hedged: URIRef
+    SpeakerHedge: URIRef
+    ReporterHedge: URIRef
     # documents
     text: URIRef
     textLength: URIRef
@@ -109,10 +114,29 @@ class AT(DefinedNamespace):
     stepIndex: URIRef
     reporter: URIRef
     reportedIn: URIRef
+    hedgedBy: URIRef
+    hedgeRole: URIRef
+    hedgeStep: URIRef
+    quoteLanguage: URIRef
+    originalLanguage: URIRef
+    translation: URIRef
+    fromLanguage: URIRef
+    toLanguage: URIRef
+    translator: URIRef
+    translatorNote: URIRef
+    # entities
+    identifiedAs: URIRef
     # loads
     seedDigest: URIRef
     softwareVersion: URIRef
     baseIri: URIRef
+    # the read model (loader/readmodel.py)
+    ReadModelList: URIRef
+    card: URIRef
+    size: URIRef
+    item: URIRef
+    itemKind: URIRef
+    weight: URIRef
     # Wikidata alignment
     wikidataItem: URIRef
     wikidataClass: URIRef

@@ -6,6 +6,7 @@ starts the query workers; nothing happens at import time.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 from collections.abc import Mapping
@@ -14,13 +15,17 @@ from typing import Any
 from flask import Flask
 from flask import Response
 from flask import current_app
+from flask import g
+from flask import has_request_context
 from flask import request
 
+from loader.errors import StoreError
 from loader.iris import Iris
 from loader.settings import Settings
 from loader.settings import resolve
 from loader.store import Store
 from loader.store import open_store
+from server.lookups.cards import read_model_problem
 from server.runners import Runners
 from server.runners import make_runner
 
@@ -44,9 +49,19 @@ class Runtime:
 
 
 def runtime() -> Runtime:
-    """The current app's :class:`Runtime`."""
+    """The current app's :class:`Runtime`; in a request, with the store pinned.
+
+    Every query of one request reads one version of the store, even if a load
+    switches it in the middle of the request.
+    """
     found: Runtime = current_app.extensions["attest"]
-    return found
+    if not has_request_context():
+        return found
+    pinned: Runtime | None = g.get("attest_runtime")
+    if pinned is None:
+        pinned = dataclasses.replace(found, store=found.store.pinned())
+        g.attest_runtime = pinned
+    return pinned
 
 
 def create_app(
@@ -60,6 +75,7 @@ def create_app(
     :raises StoreError: if the store cannot be opened.
     """
     from server import api
+    from server import caching
     from server import errors
     from server import limits
     from server import pages
@@ -74,8 +90,12 @@ def create_app(
     app.extensions["attest"] = Runtime(
         resolved, store, make_runner(resolved, store), Iris(resolved.base_iri)
     )
+    app.extensions[api.READ_MODEL_KEY] = read_model_problem(store, Iris(resolved.base_iri))
+    with app.app_context(), contextlib.suppress(StoreError):  # no store yet: indexed on first use
+        api.text_index().start()  # indexes quotes in the background, ready before most searches
     errors.register(app)
     limits.register(app, resolved)
+    caching.register(app)
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(reconcile.blueprint)

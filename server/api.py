@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import re
 from pathlib import Path
 from typing import Any
@@ -20,15 +19,51 @@ from pyoxigraph import NamedNode
 from loader.iris import is_slug
 from loader.ontology import ENTITY_TYPES
 from loader.serialization import prefixes
-from server import lookups
 from server import runtime
 from server.errors import ApiError
-from server.search import NameIndex
+from server.lookups.cards import Page
+from server.lookups.cards import describe_assertions
+from server.lookups.cards import read_model_problem
+from server.lookups.contested import contested as contested_lookup
+from server.lookups.describe import Describer
+from server.lookups.document import document as document_lookup
+from server.lookups.entity import entity as entity_lookup
+from server.lookups.entity import neighbours as neighbours_lookup
+from server.lookups.provenance import provenance as provenance_lookup
+from server.lookups.search import NameIndex
+from server.lookups.speaker import speaker as speaker_lookup
+from server.lookups.text import TextIndex
+from server.lookups.text import TextIndexBuilding
+from server.lookups.timeline import timeline as timeline_lookup
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 OPENAPI = Path(__file__).parent / "openapi.json"
 RELATIONS_KEY = "attest.relations"
+READ_MODEL_KEY = "attest.read_model_problem"
 MAX_PER_PAGE = 100
+MAX_PAGE = 1_000_000
+DOCUMENT_PER_PAGE = 100
+MAX_DOCUMENT_PER_PAGE = 500
+MAX_NAME = 200  # characters of a name compared when suggesting
+
+
+@blueprint.before_request
+def _require_read_model() -> None:
+    require_read_model()
+
+
+def require_read_model() -> None:
+    """Refuse look-ups on a store whose read model this server cannot read.
+
+    :raises ApiError: 503 saying how to rebuild the store.
+    """
+    problem = current_app.extensions.get(READ_MODEL_KEY)
+    if problem is None:
+        return
+    problem = read_model_problem(runtime().store, runtime().iris)  # a reload may have fixed it
+    current_app.extensions[READ_MODEL_KEY] = problem
+    if problem:
+        raise ApiError(503, problem)
 
 
 def name_index() -> NameIndex:
@@ -146,6 +181,10 @@ def index() -> Response:
                 "/api/assertions/{id}",
                 "/api/search?q=",
                 "/api/contested",
+                "/api/speakers/{id}",
+                "/api/entities/{id}/neighbours",
+                "/api/timeline",
+                "/api/quotes?q=",
             ],
         }
     )
@@ -158,63 +197,49 @@ def openapi() -> Response:
     return jsonify(spec)
 
 
-@blueprint.get("/provenance")
-def provenance() -> Response:
+def page_args(default: int = 20, maximum: int = MAX_PER_PAGE) -> Page:
+    """The requested page (``page``, ``per_page`` ≤ *maximum*).
+
+    :raises ApiError: 400 if either is not a whole number in range.
+    """
+    return Page(_int_arg("page", 1, 1, MAX_PAGE), _int_arg("per_page", default, 1, maximum))
+
+
+def paged(
+    path: str, answer: dict[str, Any], page: Page, *, more: bool | None = None
+) -> dict[str, Any]:
+    """Add ``next`` (the same request, every filter kept, one page on) to *answer*."""
+    has_next = page.page < answer.get("pages", 0) if more is None else more
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
+    answer["next"] = f"{path}?{urlencode([*args, ('page', page.page + 1)])}" if has_next else None
+    return {"ok": True, **answer}
+
+
+def provenance_json() -> dict[str, Any]:
+    """Every assertion of a claim pattern, a page at a time (see :mod:`server.lookups.provenance`).
+
+    :raises ApiError: 400 if a term or the page is not understood.
+    """
     store, iris = runtime().store, runtime().iris
     bindings: dict[str, NamedNode | Literal] = {}
-    pattern: dict[str, Any] = {}
     for role, variable in (("subject", "s"), ("predicate", "p"), ("object", "o")):
         raw = (single_arg(role) or "").strip()
         if raw:  # an empty field (as a form sends it) matches anything
             bindings[variable] = resolve_term(raw, role)
-    page = _int_arg("page", 1, 1, 1_000_000)
-    per_page = _int_arg("per_page", 20, 1, MAX_PER_PAGE)
-    describer = lookups.Describer(store, iris)
+    page = page_args()
+    describer = Describer(store, iris)
     describer.learn_labels(bindings.values())
-    for role, variable in (("subject", "s"), ("predicate", "p"), ("object", "o")):
-        pattern[role] = describer.node(bindings.get(variable))
-    total_rows = lookups.select(store, "provenance-count", bindings=bindings)
-    total = int(total_rows[0]["total"].value) if total_rows else 0
-    rows = lookups.select(
-        store,
-        "provenance",
-        bindings=bindings,
-        tail=f"\nLIMIT {per_page} OFFSET {(page - 1) * per_page}",
-    )
-    described = lookups.describe_assertions(store, iris, [r["assertion"] for r in rows])  # type: ignore[misc]
-    describer.learn_labels([t for r in rows for t in (r["s"], r["p"], r["o"])])
-    results = []
-    for row in rows:
-        assertion = described.get(row["assertion"].value)
-        inferred = row["kind"].value == "inferred"
-        entry: dict[str, Any] = {
-            "claim": describer.triple(row["s"], row["p"], row["o"]),
-            "inferred": inferred,
-            "premises": [],
-            "assertion": assertion,
-        }
-        if inferred and assertion is not None:
-            for item in assertion["inferred"]:
-                if lookups._triple_key(item) == lookups._triple_key(entry["claim"]):
-                    entry["premises"] = item["premises"]
-                    entry["rule"] = item["rule"]
-        results.append(entry)
-    pages = max(1, math.ceil(total / per_page))
-    args = {k: v for k, v in request.args.items() if k != "page"}
-    return jsonify(
-        {
-            "ok": True,
-            "pattern": pattern,
-            "total": total,
-            "page": page,
-            "per_page": per_page,
-            "pages": pages,
-            "next": f"/api/provenance?{urlencode({**args, 'page': page + 1})}"
-            if page < pages
-            else None,
-            "results": results,
-        }
-    )
+    pattern = {
+        role: describer.node(bindings.get(variable))
+        for role, variable in (("subject", "s"), ("predicate", "p"), ("object", "o"))
+    }
+    answer = provenance_lookup(store, iris, bindings, page)
+    return paged("/api/provenance", {"pattern": pattern, **answer}, page)
+
+
+@blueprint.get("/provenance")
+def provenance() -> Response:
+    return jsonify(provenance_json())
 
 
 def _entity_node(entity_id: str) -> NamedNode:
@@ -223,119 +248,77 @@ def _entity_node(entity_id: str) -> NamedNode:
     return NamedNode(runtime().iris.entity(entity_id))
 
 
+def _no_entity(entity_id: str) -> ApiError:
+    hits = name_index().search(entity_id.replace("-", " ")[:MAX_NAME], limit=3)
+    hint = (
+        f"; did you mean {', '.join(repr(h.entity.rsplit('/', 1)[-1]) for h in hits)}?"
+        if hits
+        else ""
+    )
+    return ApiError(404, f"no entity '{entity_id}'{hint}")
+
+
 def entity_json(entity_id: str) -> dict[str, Any]:
-    """Everything about one entity: names, types, Wikidata, claims about it and claims it made."""
-    store, iris = runtime().store, runtime().iris
-    node = _entity_node(entity_id)
-    rows = lookups.select(store, "entity", bindings={"entity": node})
-    if not rows:
-        hits = name_index().search(entity_id.replace("-", " "), limit=3)
-        hint = (
-            f"; did you mean {', '.join(repr(h.entity.rsplit('/', 1)[-1]) for h in hits)}?"
-            if hits
-            else ""
-        )
-        raise ApiError(404, f"no entity '{entity_id}'{hint}")
-    first = rows[0]
-    aliases = sorted({r["alias"].value for r in rows if "alias" in r})
-    claim_rows = lookups.select(store, "entity-claims", bindings={"s": node}) + lookups.select(
-        store, "entity-claims", bindings={"o": node}
-    )
-    made = [
-        r["assertion"]
-        for r in lookups.select(store, "entity-assertions", bindings={"entity": node})
-    ]
-    reported = [
-        r["assertion"] for r in lookups.select(store, "entity-reported", bindings={"entity": node})
-    ]
-    sources = lookups.sources_for(
-        store, iris, [r["assertion"] for r in claim_rows] + made + reported
-    )
-    describer = lookups.Describer(store, iris)
-    made_described = lookups.describe_assertions(store, iris, made)  # type: ignore[arg-type]
-    made_rows = [
-        {
-            "s": NamedNode(c["subject"]["iri"])
-            if "iri" in c["subject"]
-            else Literal(c["subject"]["value"]),
-            "p": NamedNode(c["predicate"]["iri"]),
-            "o": NamedNode(c["object"]["iri"])
-            if "iri" in c["object"]
-            else Literal(c["object"]["value"]),
-            "assertion": NamedNode(a["iri"]),
-            "kind": Literal("curated"),
-        }
-        for a in made_described.values()
-        for c in a["claims"]
-    ]
-    wikidata = first.get("wikidata")
-    return {
-        "ok": True,
-        "id": entity_id,
-        "iri": node.value,
-        "url": f"/entity/{entity_id}",
-        "label": first["label"].value,
-        "aliases": aliases,
-        "types": sorted({r["type"].value.rsplit("#", 1)[-1] for r in rows}),
-        "wikidata": wikidata.value if wikidata is not None else None,
-        "wikidata_data": wikidata_json(wikidata) if wikidata is not None else None,
-        "note": first["note"].value if "note" in first else None,
-        "claims_about": lookups.group_claims(describer, claim_rows, sources, node.value),
-        "claims_made": lookups.group_claims(describer, made_rows, sources, node.value),
-        "reported": [sources[a.value] for a in reported if a.value in sources],
-    }
+    """One entity and a page of each of its lists (see :mod:`server.lookups.entity`).
+
+    :raises ApiError: 404 (with suggestions) if there is no such entity.
+    """
+    _entity_node(entity_id)
+    page = page_args()
+    found = entity_lookup(runtime().store, runtime().iris, entity_id, page)
+    if found is None:
+        raise _no_entity(entity_id)
+    return paged(f"/api/entities/{entity_id}", found, page, more=found["more"])
 
 
-WIKIDATA_FIELDS = {
-    "http://www.w3.org/2000/01/rdf-schema#label": "labels",
-    "https://schema.org/description": "descriptions",
-    "http://www.w3.org/2004/02/skos/core#altLabel": "aliases",
-}
-WIKIDATA_STATEMENTS = {
-    "http://www.wikidata.org/prop/direct/P31": "instance_of",
-    "http://www.wikidata.org/prop/direct/P569": "date_of_birth",
-    "http://www.wikidata.org/prop/direct/P570": "date_of_death",
-    "http://www.wikidata.org/prop/direct/P625": "coordinates",
-}
+def speaker_json(entity_id: str) -> dict[str, Any]:
+    """Every assertion one speaker made, newest first, a page at a time.
+
+    :raises ApiError: 404 if there is no such entity.
+    """
+    _entity_node(entity_id)
+    page = page_args()
+    found = speaker_lookup(runtime().store, runtime().iris, entity_id, page)
+    if found is None:
+        raise _no_entity(entity_id)
+    return paged(f"/api/speakers/{entity_id}", found, page)
 
 
-def wikidata_json(item: NamedNode | Literal) -> dict[str, Any] | None:
-    """What the local Wikidata cache says of *item*, marked as Wikidata's; None if not cached."""
-    if not isinstance(item, NamedNode):
-        return None
-    rows = lookups.select(runtime().store, "entity-wikidata", bindings={"item": item})
-    if not rows:
-        return None
-    data: dict[str, Any] = {
-        "source": "Wikidata (local cache; attest wikidata refresh)",
-        "retrieved": rows[0]["retrieved"].value if "retrieved" in rows[0] else None,
-        "labels": {},
-        "descriptions": {},
-        "aliases": {},
-        "instance_of": [],
-        "date_of_birth": [],
-        "date_of_death": [],
-        "coordinates": [],
-    }
-    for row in rows:
-        predicate, obj = row["p"].value, row["o"]
-        if predicate in WIKIDATA_FIELDS and isinstance(obj, Literal):
-            field = data[WIKIDATA_FIELDS[predicate]]
-            if predicate.endswith("altLabel"):
-                field.setdefault(obj.language or "", []).append(obj.value)
-            else:
-                field[obj.language or ""] = obj.value
-        elif predicate in WIKIDATA_STATEMENTS:
-            name = WIKIDATA_STATEMENTS[predicate]
-            if isinstance(obj, NamedNode):
-                entry = {"id": obj.value.rsplit("/", 1)[-1], "iri": obj.value}
-                if "oLabel" in row:
-                    entry["label"] = row["oLabel"].value
-                if entry not in data[name]:
-                    data[name].append(entry)
-            elif obj.value not in data[name]:
-                data[name].append(obj.value)
-    return data
+def neighbours_json(entity_id: str) -> dict[str, Any]:
+    """Entities linked to this one by curated claims, most linked first, paged.
+
+    :raises ApiError: 404 if there is no such entity.
+    """
+    _entity_node(entity_id)
+    page = page_args()
+    found = neighbours_lookup(runtime().store, runtime().iris, entity_id, page)
+    if found is None:
+        raise _no_entity(entity_id)
+    return paged(f"/api/entities/{entity_id}/neighbours", found, page)
+
+
+@blueprint.get("/speakers/<entity_id>")
+def speaker(entity_id: str) -> Response:
+    return jsonify(speaker_json(entity_id))
+
+
+@blueprint.get("/entities/<entity_id>/neighbours")
+def neighbours(entity_id: str) -> Response:
+    return jsonify(neighbours_json(entity_id))
+
+
+def timeline_json() -> dict[str, Any]:
+    """Dated assertions in the order of their claim time, paged.
+
+    :raises ApiError: 400 if the page is not understood.
+    """
+    page = page_args()
+    return paged("/api/timeline", timeline_lookup(runtime().store, runtime().iris, page), page)
+
+
+@blueprint.get("/timeline")
+def timeline() -> Response:
+    return jsonify(timeline_json())
 
 
 @blueprint.get("/entities/<entity_id>")
@@ -344,91 +327,19 @@ def entity(entity_id: str) -> Response:
 
 
 def document_json(document_id: str) -> dict[str, Any]:
-    """One document: metadata, text, embedded documents, and every assertion with its span."""
-    store, iris = runtime().store, runtime().iris
+    """One document and a page of its assertions' spans (see :mod:`server.lookups.document`).
+
+    :raises ApiError: 404 if there is no such document.
+    """
     if not is_slug(document_id):
         raise ApiError(404, f"no document '{document_id}'")
-    node = NamedNode(iris.document(document_id))
-    rows = lookups.select(store, "document", bindings={"document": node})
-    if not rows:
+    page = page_args(DOCUMENT_PER_PAGE, MAX_DOCUMENT_PER_PAGE)
+    found = document_lookup(runtime().store, runtime().iris, document_id, page)
+    if found is None:
         raise ApiError(
             404, f"no document '{document_id}'; /api/search finds entities, / lists documents"
         )
-    row = rows[0]
-    describer = lookups.Describer(store, iris)
-
-    def value(name: str) -> Any:
-        term = row.get(name)
-        if term is None:
-            return None
-        return int(term.value) if name in ("length", "start", "end") else term.value
-
-    def agent(name: str) -> dict[str, Any] | None:
-        if name not in row:
-            return None
-        found = describer.node(row[name]) or {}
-        found["label"] = row[name + "Label"].value
-        return found
-
-    parts = [
-        {
-            **(describer.node(p["part"]) or {}),
-            "title": p["title"].value,
-            "start": int(p["start"].value) if "start" in p else None,
-            "end": int(p["end"].value) if "end" in p else None,
-        }
-        for p in lookups.select(store, "document-parts", bindings={"document": node})
-    ]
-    spans = lookups.select(store, "document-assertions", bindings={"document": node})
-    described = lookups.describe_assertions(store, iris, [s["assertion"] for s in spans])  # type: ignore[misc]
-    assertions = []
-    for span in spans:
-        full = described.get(span["assertion"].value)
-        if full is None:
-            continue
-        shift = int(span["shift"].value)
-        assertions.append(
-            {
-                "id": full["id"],
-                "url": full["url"],
-                "start": int(span["start"].value) + shift,
-                "end": int(span["end"].value) + shift,
-                "stated_in": full["document"]["id"],
-                "speaker": full["speaker"],
-                "stance": full["stance"],
-                "certainty": full["certainty"],
-                "quote": full["quote"]["exact"],
-                "claims": full["claims"],
-            }
-        )
-    container = describer.node(row.get("container"))
-    if container is not None:
-        container["title"] = row["containerTitle"].value
-    return {
-        "ok": True,
-        "id": document_id,
-        "iri": node.value,
-        "url": f"/document/{document_id}",
-        "title": value("title"),
-        "kind": row["kind"].value.rsplit("#", 1)[-1],
-        "author": agent("author"),
-        "author_note": value("authorNote"),
-        "publisher": agent("publisher"),
-        "publisher_note": value("publisherNote"),
-        "issued": value("issued"),
-        "issued_note": value("issuedNote"),
-        "source_url": value("source"),
-        "language": value("language"),
-        "part_of": container,
-        "position_in_container": {"start": value("start"), "end": value("end")}
-        if "start" in row
-        else None,
-        "text": value("text"),
-        "text_length": value("length"),
-        "text_sha256": value("sha256"),
-        "parts": parts,
-        "assertions": assertions,
-    }
+    return paged(f"/api/documents/{document_id}", found, page)
 
 
 @blueprint.get("/documents/<document_id>")
@@ -437,11 +348,15 @@ def document(document_id: str) -> Response:
 
 
 def assertion_json(assertion_id: str) -> dict[str, Any]:
+    """One assertion in full.
+
+    :raises ApiError: 404 if there is no such assertion.
+    """
     store, iris = runtime().store, runtime().iris
     if not is_slug(assertion_id):
         raise ApiError(404, f"no assertion '{assertion_id}'")
-    node = NamedNode(iris.assertion(assertion_id))
-    found = lookups.describe_assertions(store, iris, [node]).get(node.value)
+    iri = iris.assertion(assertion_id)
+    found = describe_assertions(store, iris, [iri]).get(iri)
     if found is None:
         raise ApiError(404, f"no assertion '{assertion_id}'")
     return {"ok": True, **found}
@@ -460,39 +375,57 @@ def search() -> Response:
     kind = single_arg("type")
     if kind is not None and kind not in ENTITY_TYPES:
         raise ApiError(400, f"type must be one of {', '.join(ENTITY_TYPES)}, got {kind!r}")
-    limit = _int_arg("limit", 20, 1, 100)
+    limit = _int_arg("limit", 20, 1, MAX_PER_PAGE)
+    page = page_args(limit)
     index = name_index()
-    hits = index.search(query, kind=kind, limit=limit)
-    return jsonify({"ok": True, "query": query, "results": [index.hit_json(hit) for hit in hits]})
+    hits = index.search(query, kind=kind, limit=page.page * page.per_page + 1)
+    shown = hits[page.offset : page.offset + page.per_page]
+    more = len(hits) > page.page * page.per_page
+    answer = {
+        "query": query,
+        "page": page.page,
+        "per_page": page.per_page,
+        "results": [index.hit_json(hit) for hit in shown],
+    }
+    return jsonify(paged("/api/search", answer, page, more=more))
+
+
+def text_index() -> TextIndex:
+    index = current_app.extensions.get("attest.text")
+    if index is None:
+        index = TextIndex(runtime().store, runtime().iris)
+        current_app.extensions["attest.text"] = index
+    return index
+
+
+def quotes_json() -> dict[str, Any]:
+    """Assertions whose quoted words contain every word of ``q``, paged.
+
+    :raises ApiError: 400 without words; 503 while the index is being built.
+    """
+    query = (single_arg("q") or "").strip()
+    if not query:
+        raise ApiError(400, "give words to find in quotes: /api/quotes?q=weapons+Kurds")
+    page = page_args()
+    try:
+        answer = text_index().search(query, page)
+    except TextIndexBuilding as exc:
+        raise ApiError(503, str(exc)) from None
+    return paged("/api/quotes", {"query": query, **answer}, page)
+
+
+@blueprint.get("/quotes")
+def quotes() -> Response:
+    return jsonify(quotes_json())
 
 
 def contested_json() -> dict[str, Any]:
-    """Claims some sources affirm and others deny or dispute, with both sides."""
-    store, iris = runtime().store, runtime().iris
-    rows = lookups.select(store, "contested")
-    describer = lookups.Describer(store, iris)
-    describer.learn_labels([t for r in rows for t in (r["s"], r["p"], r["o"])])
-    sources = lookups.sources_for(
-        store, iris, [r[k] for r in rows for k in ("affirming", "contesting")]
-    )
-    claims: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for row in rows:
-        key = (str(row["s"]), str(row["p"]), str(row["o"]))
-        entry = claims.setdefault(
-            key,
-            {
-                "claim": describer.triple(row["s"], row["p"], row["o"]),
-                "affirmed_by": [],
-                "contested_by": [],
-            },
-        )
-        affirming, contesting = sources[row["affirming"].value], sources[row["contesting"].value]
-        if affirming not in entry["affirmed_by"]:
-            entry["affirmed_by"].append(affirming)
-        contested = {**contesting, "how": row["how"].value}
-        if contested not in entry["contested_by"]:
-            entry["contested_by"].append(contested)
-    return {"ok": True, "total": len(claims), "results": list(claims.values())}
+    """Claims some sources affirm and others deny or dispute, with both sides, paged.
+
+    :raises ApiError: 400 if the page is not understood.
+    """
+    page = page_args()
+    return paged("/api/contested", contested_lookup(runtime().store, runtime().iris, page), page)
 
 
 @blueprint.get("/contested")

@@ -44,15 +44,61 @@ def _shown(value: Any) -> str:
 @_setting_options
 @click.pass_context
 def main(ctx: click.Context, /, **options: Any) -> None:
-    """Attest: a knowledge graph of who claimed what, grounded in the source texts."""
+    """Attest: a knowledge graph of who claimed what, grounded in the source texts.
+
+    Every setting is an option of the group (attest --port 8080 serve) and of
+    each command (attest serve --port 8080); the command's wins.
+    """
+    ctx.meta[_GROUP_OPTIONS] = options
     try:
         ctx.obj = resolve(options)
     except SettingError as exc:
         raise click.UsageError(str(exc)) from None
 
 
+_GROUP_OPTIONS = "attest.group-options"
+_COMMAND_OPTIONS = "attest.command-options"
+
+
+def _remember_setting(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Re-resolve the settings with a command's own option winning over the group's."""
+    if value is None or param.name is None:
+        return value
+    given = ctx.meta.setdefault(_COMMAND_OPTIONS, {})
+    given[param.name] = value
+    try:
+        ctx.obj = resolve({**ctx.meta.get(_GROUP_OPTIONS, {}), **given})
+    except SettingError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+    return value
+
+
+def _with_setting_options(command: click.Command) -> click.Command:
+    """Give *command* (and a group's subcommands) every setting as an option of its own."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _with_setting_options(sub)
+        return command
+    taken = {opt for param in command.params for opt in getattr(param, "opts", ())}
+    taken |= {param.name for param in command.params}
+    for setting in SETTINGS:
+        if setting.option in taken or setting.name in taken:
+            continue
+        command.params.append(
+            click.Option(
+                [setting.option, setting.name],
+                default=None,
+                metavar=setting.name.upper(),
+                expose_value=False,
+                callback=_remember_setting,
+                help=f"{setting.help} [setting; also a group option]",
+            )
+        )
+    return command
+
+
 for _command in loader_cli.COMMANDS:
-    main.add_command(_command)
+    main.add_command(_with_setting_options(_command))
 
 
 @main.command()
@@ -102,6 +148,9 @@ def serve(ctx: click.Context, no_load: bool) -> None:
         ) from None
     finally:
         app.extensions["attest"].close()
+
+
+_with_setting_options(serve)
 
 
 if __name__ == "__main__":

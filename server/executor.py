@@ -114,6 +114,13 @@ def evaluate(store: Store, job: Job) -> Answer:
         return _upstream(str(exc).removeprefix("cannot read the store: "))
     except OSError as exc:  # the engine reports a failed SERVICE call while iterating
         return _upstream(str(exc))
+    except RuntimeError as exc:
+        # Oxigraph reports a function it does not implement only while evaluating.
+        if "is not supported" in str(exc):
+            return Answer(
+                400, error=f"{exc}: the engine offers SPARQL 1.1's functions and XSD casts"
+            )
+        raise
 
 
 def _upstream(reason: str) -> Answer:
@@ -291,17 +298,21 @@ class _Worker:
                 targets, control, self.process.pid, settings.query_timeout
             )
         self.control = control
+        self.ready = False
 
     def wait_ready(self, timeout: float) -> None:
         """Wait for the worker to say it is ready.
 
         :raises IsolationError: if it could not isolate itself or open the store.
         """
+        if self.ready:
+            return
         reason = f"it did not start within {timeout:g} s"
         try:
             if self.connection.poll(timeout):
                 state, reason = self.connection.recv()
                 if state == "ready":
+                    self.ready = True
                     return
         except (EOFError, OSError) as exc:
             reason = f"it exited ({exc or self.process.exitcode})"
@@ -347,9 +358,15 @@ class ProcessPool:
         """Whether the queries this pool runs can reach nothing beyond the allow-list."""
         return self.settings.network_isolation and self.settings.store == "oxigraph"
 
-    def _add(self) -> None:
+    def _add(self, *, wait: bool = True) -> None:
+        """Start a worker; with *wait*, first make sure it started (isolated, store open).
+
+        A replacement is offered at once: its first job waits for it to be ready, so
+        the time it takes to start does not count against the query timeout.
+        """
         worker = _Worker(self._context, self.settings, self.targets)
-        worker.wait_ready(STARTUP_TIMEOUT)
+        if wait:
+            worker.wait_ready(STARTUP_TIMEOUT)
         with self._lock:
             if self._closed:
                 worker.kill()
@@ -357,17 +374,11 @@ class ProcessPool:
             self._all.add(worker)
         self._idle.put(worker)
 
-    def _add_logged(self) -> None:
-        try:
-            self._add()
-        except isolation.IsolationError as exc:
-            log.error("%s", exc)
-
     def _replace(self, worker: _Worker) -> None:
         with self._lock:
             self._all.discard(worker)
         worker.kill()
-        threading.Thread(target=self._add_logged, daemon=True).start()
+        self._add(wait=False)
 
     def run(self, job: Job, timeout: float) -> Answer:
         """Run *job* in a free worker, waiting at most *timeout* seconds in all.
@@ -382,6 +393,12 @@ class ProcessPool:
                 f"all {self.size} query workers stayed busy for {timeout:g} s "
                 "(settings query_workers and query_timeout); try again shortly"
             ) from None
+        try:
+            worker.wait_ready(STARTUP_TIMEOUT)
+        except isolation.IsolationError as exc:
+            log.error("%s", exc)
+            self._replace(worker)
+            raise StoreError(str(exc)) from None
         try:
             worker.connection.send(job)
             if not worker.connection.poll(timeout):

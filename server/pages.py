@@ -7,9 +7,12 @@ client that asks for it (see :mod:`server.linked_data`).
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint
 from flask import Response
@@ -19,19 +22,21 @@ from flask import request
 from flask import url_for
 from flask.typing import ResponseReturnValue
 from pyoxigraph import NamedNode
-from pyoxigraph import RdfFormat
-from pyoxigraph import Triple
-from pyoxigraph import serialize
 
-from loader.serialization import prefixes
+from loader.vocab import ONTOLOGY_IRI
 from server import api
 from server import examples
+from server import jsonld
 from server import linked_data
 from server import lookups
 from server import runtime
 from server.errors import ApiError
+from server.lookups.home import home as home_lookup
+
+HOME_PER_PAGE = 50
 
 blueprint = Blueprint("pages", __name__)
+OWL_VERSION_IRI = "http://www.w3.org/2002/07/owl#versionIRI"
 
 
 def _html(template: str, **context: Any) -> Response:
@@ -40,26 +45,41 @@ def _html(template: str, **context: Any) -> Response:
     return response
 
 
+@blueprint.before_request
+def _require_read_model() -> None:
+    if not request.path.startswith(("/ontology", "/static", "/favicon")):
+        api.require_read_model()
+
+
+@blueprint.app_template_global()
+def request_args(**changes: Any) -> str:
+    """This request's query string with *changes* (e.g. another page), filters kept."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k not in changes]
+    return urlencode([*args, *changes.items()])
+
+
 @blueprint.get("/")
 def home() -> Response:
-    store = runtime().store
-    documents = lookups.select(store, "documents")
-    counts = lookups.select(store, "stats")
+    page = api.page_args(HOME_PER_PAGE, api.MAX_PER_PAGE)
+    data = home_lookup(runtime().store, runtime().iris, page)
+    data["next"] = "more" if page.page < data["pages"] else None
     return _html(
         "home.html",
-        documents=[
-            {
-                "id": row["document"].value.rsplit("/", 1)[-1],
-                "title": row["title"].value,
-                "issued": row["issued"].value if "issued" in row else "",
-                "embedded": "container" in row,
-                "assertions": int(row["assertions"].value),
-            }
-            for row in documents
-        ],
-        counts={k: int(v.value) for k, v in (counts[0] if counts else {}).items()},
+        data=data,
+        documents=data["documents"],
+        counts=data["counts"],
         examples=examples.load(),
     )
+
+
+@blueprint.get("/speaker/<entity_id>")
+def speaker_page(entity_id: str) -> Response:
+    return _html("speaker.html", data=api.speaker_json(entity_id))
+
+
+@blueprint.get("/timeline")
+def timeline_page() -> Response:
+    return _html("timeline.html", data=api.timeline_json())
 
 
 @blueprint.get("/favicon.ico")
@@ -71,10 +91,17 @@ def favicon() -> ResponseReturnValue:
 def search_page() -> Response:
     query = request.args.get("q", "").strip()
     hits = []
+    quotes: dict[str, Any] | None = {"results": []}
     if query:
         index = api.name_index()
         hits = [index.hit_json(hit) for hit in index.search(query, limit=50)]
-    return _html("search.html", query=query, hits=hits)
+        try:
+            quotes = api.quotes_json()
+        except ApiError as exc:
+            if exc.status != 503:
+                raise
+            quotes = None
+    return _html("search.html", query=query, hits=hits, quotes=quotes)
 
 
 @blueprint.get("/contested")
@@ -143,7 +170,7 @@ def _quote_context(assertion: dict[str, Any], width: int = 240) -> dict[str, str
     """Text around the quote, from the stored text of its document."""
     rows = lookups.select(
         runtime().store,
-        "document",
+        "document-text",
         bindings={"document": NamedNode(assertion["document"]["iri"])},
     )
     text = rows[0]["text"].value if rows and "text" in rows[0] else ""
@@ -192,26 +219,27 @@ def _node_html(iri: str) -> Response:
     return _html("node.html", iri=iri, owner=describer.node(NamedNode(owner)), rows=table)
 
 
+@blueprint.get("/context.jsonld")
+def jsonld_context() -> Response:
+    """The JSON-LD context that Attest's JSON-LD answers use and link to."""
+    body = {"@context": jsonld.context(runtime().settings.base_iri)}
+    return Response(json.dumps(body, indent=1), mimetype="application/ld+json")
+
+
 @blueprint.get("/ontology")
-def ontology_page() -> Response:
-    chosen = linked_data.wanted_format()
+@blueprint.get("/ontology/<version>")
+def ontology_page(version: str | None = None) -> Response:
+    """The ontology, also at its version IRI (``/ontology/0.1.0``, owl:versionIRI)."""
+    iri = ONTOLOGY_IRI if version is None else f"{ONTOLOGY_IRI}/{version}"
     store = runtime().store
+    if version is not None and (
+        not re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z.\-]*", version)
+        or not store.query(f"ASK {{ ?o <{OWL_VERSION_IRI}> <{iri}> }}")
+    ):
+        raise ApiError(404, f"no version {version} of the ontology here; see /ontology")
+    chosen = linked_data.wanted_format()
     if chosen is not None:
-        rows = store.query(
-            "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o "
-            "FILTER (STRSTARTS(STR(?s), 'https://w3id.org/attest/ontology')) }"
-        )
-        triples = sorted(rows, key=str)  # type: ignore[arg-type]
-        fmt = chosen.rdf if not chosen.dataset or chosen.name == "jsonld" else RdfFormat.TURTLE
-        body = serialize(
-            [Triple(t.subject, t.predicate, t.object) for t in triples],
-            format=fmt,
-            prefixes=prefixes(runtime().settings.base_iri),
-        )
-        media = chosen.media_type if fmt == chosen.rdf else "text/turtle"
-        response = Response(body, mimetype=media)
-        response.headers["Vary"] = "Accept"
-        return response
+        return linked_data.ontology(chosen, iri)
     terms: dict[str, dict[str, Any]] = {}
     for row in lookups.select(store, "ontology-terms"):
         iri = row["term"].value

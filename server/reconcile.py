@@ -10,6 +10,12 @@ a ``wikidata`` property in a query matches on it).
   ``match``. JSONP with ``callback``.
 - ``GET /reconcile/preview?id=``: an HTML preview of an entity.
 - ``GET /reconcile/suggest/{entity,type,property}?prefix=``: auto-complete.
+- ``GET /reconcile/properties?type=``: the properties data extension offers;
+  ``GET|POST /reconcile?extend={"ids": […], "properties": [{"id": …}]}``: their
+  values per entity ("add columns from reconciled values" in OpenRefine).
+  Only what the catalogue says of an entity (names, type, Wikidata item, the
+  curator's note) and counts of what the sources say: never a claim's object,
+  which would put a contested claim in a cell as if it were a fact.
 """
 
 from __future__ import annotations
@@ -24,11 +30,12 @@ from flask import render_template
 from flask import request
 
 from loader.ontology import ENTITY_TYPES
+from server import reconcile_extend
 from server import runtime
 from server.api import entity_json
 from server.api import name_index
 from server.errors import ApiError
-from server.search import fold
+from server.lookups.search import fold
 
 blueprint = Blueprint("reconcile", __name__, url_prefix="/reconcile")
 PROPERTIES = {
@@ -64,6 +71,10 @@ def manifest() -> dict[str, Any]:
         "view": {"url": host + "/entity/{{id}}"},
         "preview": {"url": host + "/reconcile/preview?id={{id}}", "width": 420, "height": 160},
         "defaultTypes": [{"id": kind, "name": kind} for kind in ENTITY_TYPES],
+        "extend": {
+            "propose_properties": {"service_url": host, "service_path": "/reconcile/properties"},
+            "property_settings": [],
+        },
         "suggest": {
             "entity": {"service_url": host, "service_path": "/reconcile/suggest/entity"},
             "type": {"service_url": host, "service_path": "/reconcile/suggest/type"},
@@ -192,6 +203,9 @@ def _linked_items() -> dict[str, str]:
 
 @blueprint.route("", methods=["GET", "POST"])
 def service() -> Response:
+    extend = reconcile_extend.read_request()
+    if extend is not None:
+        return _json(reconcile_extend.extend_rows(*extend))
     batch = _queries()
     if batch is None:
         return _json(manifest())
@@ -247,12 +261,36 @@ def suggest_type() -> Response:
 @blueprint.get("/suggest/property")
 def suggest_property() -> Response:
     prefix = fold(_prefix())
+    known = {
+        pid: (name, text) for pid, (name, text, _) in reconcile_extend.EXTEND_PROPERTIES.items()
+    }
+    known.update(PROPERTIES)
     return _json(
         {
             "result": [
                 {"id": pid, "name": name, "description": description}
-                for pid, (name, description) in PROPERTIES.items()
+                for pid, (name, description) in known.items()
                 if fold(pid).startswith(prefix) or fold(name).startswith(prefix)
             ]
         }
     )
+
+
+@blueprint.get("/properties")
+def propose_properties() -> Response:
+    """The properties data extension can fetch, for the type asked (all types share them)."""
+    kind = request.args.get("type", "").rsplit("#", 1)[-1]
+    if kind and kind not in ENTITY_TYPES:
+        raise ApiError(
+            400, f"unknown type '{kind}'; the types are: {', '.join(sorted(ENTITY_TYPES))}"
+        )
+    raw = request.args.get("limit", "")
+    limit = int(raw) if raw.isdigit() and int(raw) > 0 else len(reconcile_extend.EXTEND_PROPERTIES)
+    properties = [
+        {"id": pid, "name": name, "description": description}
+        for pid, (name, description, _) in list(reconcile_extend.EXTEND_PROPERTIES.items())[:limit]
+    ]
+    body: dict[str, Any] = {"properties": properties, "limit": limit}
+    if kind:
+        body["type"] = kind
+    return _json(body)

@@ -30,6 +30,7 @@ def description(endpoint: str, settings: Settings) -> list[Triple]:
     triples = [
         Triple(service, RDF_TYPE, sd("Service")),
         Triple(service, sd("endpoint"), NamedNode(endpoint)),
+        Triple(service, sd("supportedLanguage"), sd("SPARQL10Query")),
         Triple(service, sd("supportedLanguage"), sd("SPARQL11Query")),
         Triple(service, sd("feature"), sd("BasicFederatedQuery")),
         Triple(
@@ -55,6 +56,6 @@ def description(endpoint: str, settings: Settings) -> list[Triple]:
     ]
     if settings.allow_updates and settings.update_token:
         triples.append(Triple(service, sd("supportedLanguage"), sd("SPARQL11Update")))
-    for fmt in formats.ALL:
-        triples.append(Triple(service, sd("resultFormat"), NamedNode(fmt.w3c)))
+    for w3c in dict.fromkeys(fmt.w3c for fmt in formats.ALL):
+        triples.append(Triple(service, sd("resultFormat"), NamedNode(w3c)))
     return triples

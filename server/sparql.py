@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl
 
 from flask import Blueprint
 from flask import Response
+from flask import current_app
 from flask import render_template
 from flask import request
 from pyoxigraph import NamedNode
@@ -25,6 +26,7 @@ from pyoxigraph import serialize
 from werkzeug.datastructures import MIMEAccept
 
 from loader.errors import QueryError
+from server import caching
 from server import examples
 from server import formats
 from server import runtime
@@ -40,6 +42,7 @@ UNION_GRAPH = "urn:x-arq:UnionGraph"
 FORM = "application/x-www-form-urlencoded"
 QUERY_MEDIA = "application/sparql-query"
 UPDATE_MEDIA = "application/sparql-update"
+USING_PARAMETERS = ("using-graph-uri", "using-named-graph-uri")
 
 
 def _body_text() -> str:
@@ -139,8 +142,11 @@ def _admit(text: str, base: str, *, update: bool = False) -> bool:
     return bool(endpoints)
 
 
-def _syntax_error(error: str) -> ApiError:
+def _syntax_error(error: str, shift: int = 0) -> ApiError:
+    """A 400 with the engine's message and the position, *shift* columns back on line 1."""
     position = sparqltext.error_position(error)
+    if position and position[0] == 1 and shift:
+        position = (1, max(1, position[1] - shift))
     message = error.split("\n")[0]
     if len(message) > 300:
         message = message[:300] + "…"
@@ -156,6 +162,13 @@ def endpoint() -> Response:
     if update is not None:
         return _update(update, params)
     if query is None:
+        if request.method == "POST":
+            raise ApiError(
+                400,
+                "a POST to /sparql needs a 'query' or an 'update' "
+                f"(form-encoded, or the body as {QUERY_MEDIA} / {UPDATE_MEDIA}); "
+                "the service description is answered to a GET without a query",
+            )
         if wants_html():
             listed = examples.load()
             page = render_template(
@@ -188,13 +201,13 @@ def _query(query: str, params: list[tuple[str, str]]) -> Response:
         )
     _check_depth(query)
     federated = _admit(query, request.base_url)
-    format_names = [value for key, value in params if key == "format"]
+    format_name = formats.known_name(value for key, value in params if key in formats.PARAMETERS)
     job = Job(
         query=query,
         union=union,
         default_graphs=tuple(default_graphs),
         named_graphs=tuple(named_graphs),
-        format_name=format_names[0] if format_names else None,
+        format_name=format_name,
         accept=request.headers.get("Accept", ""),
         limit=settings.result_limit,
         base_iri=request.base_url,
@@ -211,6 +224,9 @@ def _query(query: str, params: list[tuple[str, str]]) -> Response:
     response = Response(answer.body, content_type=content_type)
     response.headers["Vary"] = "Accept"
     if answer.truncated:
+        _refuse_unmarked_cut(answer.media_type, answer.unit, settings.result_limit)
+        # Virtuoso's header for a capped answer, which some clients know.
+        response.headers["X-SPARQL-MaxRows"] = str(settings.result_limit)
         response.headers["X-Attest-Truncated"] = "true"
         response.headers["X-Attest-Result-Limit"] = str(settings.result_limit)
         response.headers["Warning"] = (
@@ -218,6 +234,28 @@ def _query(query: str, params: list[tuple[str, str]]) -> Response:
             'add LIMIT and OFFSET to fetch the rest"'
         )
     return response
+
+
+def _refuse_unmarked_cut(media_type: str, unit: str, limit: int) -> None:
+    """Fail rather than send a cut answer in a format that cannot say it was cut.
+
+    SPARQL JSON/XML, Turtle, N-Triples, TriG and N-Quads carry the mark in the
+    body; CSV, TSV, RDF/XML and JSON-LD cannot, and a client reading them would
+    take the first ``result_limit`` rows for the whole answer.
+
+    :raises ApiError: 400 naming the setting and how to page.
+    """
+    offered = formats.RESULT_FORMATS if unit == "rows" else formats.GRAPH_FORMATS
+    chosen = formats.by_media_type(media_type, offered)
+    if chosen is None or chosen.marks_truncation:
+        return
+    carriers = ", ".join(f.media_type for f in offered if f.marks_truncation)
+    raise ApiError(
+        400,
+        f"the answer has more than {limit} {unit} (setting result_limit) and {media_type} "
+        f"cannot say that it was cut; add LIMIT {limit} and OFFSET to the query to fetch "
+        f"it page by page, or ask for {carriers}, which mark a cut answer",
+    )
 
 
 def _update(update: str, params: list[tuple[str, str]]) -> Response:
@@ -232,36 +270,73 @@ def _update(update: str, params: list[tuple[str, str]]) -> Response:
             "updates need 'Authorization: Bearer <update_token>'",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    using = [key for key, _ in params if key in ("using-graph-uri", "using-named-graph-uri")]
-    if using:
-        if sparqltext.has_keyword(update, "USING", "WITH"):
-            raise ApiError(
-                400, "using-graph-uri/using-named-graph-uri conflict with USING/WITH in the update"
-            )
+    using = [(key, value) for key, value in params if key in USING_PARAMETERS]
+    if using and sparqltext.has_keyword(update, "USING", "WITH"):
         raise ApiError(
-            400,
-            "using-graph-uri and using-named-graph-uri are not supported; write USING in the update",
+            400, "using-graph-uri/using-named-graph-uri conflict with USING/WITH in the update"
         )
+    for _, iri in using:
+        try:
+            NamedNode(iri)
+        except ValueError:
+            raise ApiError(400, f"'{iri}' is not a valid graph IRI") from None
     _check_depth(update)
     _admit(update, request.base_url, update=True)
+    # The request's URL is the base IRI, as for queries, so relative IRIs resolve;
+    # the update's own BASE, if any, comes after and wins. On line 1, so error
+    # positions on later lines stay right.
+    prologue = f"BASE <{request.base_url}> "
     try:
-        runtime().runner.update(update)
+        # The app's runner and store, not this request's pinned view: an update writes a
+        # new version (in a process with no network when the store is on disk).
+        current_app.extensions["attest"].runner.update(prologue + with_using(update, using))
     except QueryError as exc:
-        raise _syntax_error(str(exc)) from None
+        raise _syntax_error(str(exc), shift=len(prologue)) from None
+    caching.data_changed()
     return Response(status=204)
+
+
+def with_using(update: str, using: list[tuple[str, str]]) -> str:
+    """Write the protocol's using-graph-uri / using-named-graph-uri into *update* as USING clauses.
+
+    They go before the WHERE of every DELETE/INSERT … WHERE operation (not the
+    DELETE WHERE shorthand, nor a WHERE inside braces); other operations have
+    no dataset and are left alone, as the SPARQL 1.1 Protocol says.
+    """
+    if not using:
+        return update
+    clauses = " ".join(
+        f"USING <{iri}>" if key == "using-graph-uri" else f"USING NAMED <{iri}>"
+        for key, iri in using
+    )
+    depth = 0
+    cuts = []
+    last = ""
+    for token in sparqltext.tokens(update):
+        text = token.text.upper()
+        if text == "WHERE" and depth == 0 and last != "DELETE":
+            cuts.append(token.offset)
+        depth += text in ("{", "(")
+        depth -= text in ("}", ")")
+        last = text
+    for offset in reversed(cuts):
+        update = update[:offset] + clauses + " " + update[offset:]
+    return update
 
 
 def _service_description() -> Response:
     runtime_ = runtime()
     graph = description(request.base_url, runtime_.settings)
     accept = request.accept_mimetypes
-    names = [value for key, value in request.args.items(multi=True) if key == "format"]
+    name = formats.known_name(
+        value for key, value in request.args.items(multi=True) if key in formats.PARAMETERS
+    )
     offered = tuple(f for f in formats.GRAPH_FORMATS if not f.dataset or f.name == "jsonld")
     try:
         chosen = formats.choose(
             offered,
             accept if isinstance(accept, MIMEAccept) else MIMEAccept(),
-            names[0] if names else None,
+            name,
         )
     except formats.NotAcceptableError as exc:
         raise ApiError(406, str(exc)) from None

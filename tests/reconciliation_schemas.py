@@ -46,6 +46,13 @@ MANIFEST: dict[str, Any] = {
             "type": "object",
             "properties": {"entity": SERVICE, "property": SERVICE, "type": SERVICE},
         },
+        "extend": {
+            "type": "object",
+            "properties": {
+                "propose_properties": SERVICE,
+                "property_settings": {"type": "array", "items": {"type": "object"}},
+            },
+        },
     },
 }
 
@@ -161,5 +168,103 @@ SUGGEST_PROPERTIES: dict[str, Any] = {
                 },
             },
         }
+    },
+}
+
+# Data extension (0.2 schemas data-extension-query / -response; property
+# proposals as the specification's text describes them).
+EXTEND_QUERY: dict[str, Any] = {
+    "type": "object",
+    "required": ["ids", "properties"],
+    "properties": {
+        "ids": {"type": "array", "items": {"type": "string"}},
+        "properties": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id"],
+                "properties": {"id": {"type": "string"}, "settings": {"type": "object"}},
+            },
+        },
+    },
+}
+_CELL = {
+    "oneOf": [
+        {"type": "object", "additionalProperties": False},
+        {
+            "type": "object",
+            "required": ["id", "name"],
+            "additionalProperties": False,
+            "properties": {
+                "id": {"type": "string"},
+                "name": {"type": "string"},
+                "description": {"type": "string"},
+            },
+        },
+        {
+            "type": "object",
+            "required": ["str"],
+            "additionalProperties": False,
+            "properties": {"str": {"type": "string"}},
+        },
+        {
+            "type": "object",
+            "required": ["float"],
+            "additionalProperties": False,
+            "properties": {"float": {"type": "number"}},
+        },
+        {
+            "type": "object",
+            "required": ["int"],
+            "additionalProperties": False,
+            "properties": {"int": {"type": "integer"}},
+        },
+        {
+            "type": "object",
+            "required": ["date"],
+            "additionalProperties": False,
+            "properties": {"date": {"type": "string"}},
+        },
+    ]
+}
+EXTEND_RESPONSE: dict[str, Any] = {
+    "type": "object",
+    "required": ["rows", "meta"],
+    "properties": {
+        "meta": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "name"],
+                "properties": {
+                    "id": {"type": "string"},
+                    "name": {"type": "string"},
+                    "type": {"type": "object", "required": ["id"]},
+                },
+            },
+        },
+        "rows": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": _CELL},
+            },
+        },
+    },
+}
+PROPOSE_PROPERTIES: dict[str, Any] = {
+    "type": "object",
+    "required": ["properties"],
+    "properties": {
+        "type": {"type": "string"},
+        "limit": {"type": "integer"},
+        "properties": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "name"],
+                "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
+            },
+        },
     },
 }

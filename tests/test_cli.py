@@ -79,8 +79,8 @@ def test_export_formats(
 def test_stats_and_report_by_document(seed_settings: Settings) -> None:
     plain = run_attest("--data-dir", str(seed_settings.data_dir), "stats", "--format", "json")
     numbers = json.loads(plain.stdout)
-    assert numbers["assertions"] == 337 and numbers["documents"] == 15
-    assert numbers["inferred_triples"] > 0 and numbers["claim_triples"] > 337
+    assert numbers["assertions"] == 338 and numbers["documents"] == 15
+    assert numbers["inferred_triples"] > 0 and numbers["claim_triples"] > 338
     assert (
         numbers["triples"]
         == numbers["default_graph_triples"]
@@ -88,12 +88,14 @@ def test_stats_and_report_by_document(seed_settings: Settings) -> None:
             numbers[k] for k in ("claim_triples", "inferred_triples", "background_inferred_triples")
         )
         + numbers["wikidata_triples"]
+        + numbers["read_model_triples"]
     )
+    assert numbers["read_model_triples"] > numbers["assertions"]
     report = run_attest(
         "--data-dir", str(seed_settings.data_dir), "stats", "--by-document", "--format", "json"
     )
     rows = json.loads(report.stdout)
-    assert len(rows) == 5 and sum(row["assertions"] for row in rows) == 337
+    assert len(rows) == 5 and sum(row["assertions"] for row in rows) == 338
     analysis = next(row for row in rows if row["title"].startswith("Iran claims"))
     assert (
         analysis["disputes"] >= 1
@@ -162,7 +164,7 @@ def test_environment_settings_are_read(seed_settings: Settings) -> None:
     result = run_attest(
         "stats", "--format", "json", env={"ATTEST_DATA_DIR": str(seed_settings.data_dir)}
     )
-    assert json.loads(result.stdout)["assertions"] == 337
+    assert json.loads(result.stdout)["assertions"] == 338
 
 
 def test_stats_without_a_store_says_how_to_build_it(tmp_path: Path) -> None:

@@ -80,7 +80,12 @@ def test_the_hard_cases_are_curated_as_the_issue_describes(
         for a in assertions
         if any(c.relation == "persuaded" and c.object == "vladimir-putin" for c in a.claims)
     ]
-    assert len({a.where.file for a in persuaded}) >= 3
+    # Texts 000 and 004 say Soleimani persuaded ("convinced") Putin; text 003 only that he
+    # "was able to use the Russians' operational capacity", which is not persuasion (issue 12).
+    assert {a.where.file for a in persuaded} == {
+        "documents/000-presstv-national-hero-day.yaml",
+        "documents/004-crescent-second-anniversary.yaml",
+    }
 
 
 def test_coverage_check_catches_a_missing_assertion(

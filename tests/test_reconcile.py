@@ -122,3 +122,73 @@ def test_preview_and_suggest(http: httpx.Client) -> None:
     jsonschema.validate(properties, schemas.SUGGEST_PROPERTIES)
     assert [p["id"] for p in properties["result"]] == ["wikidata"]
     assert http.get("/reconcile/suggest/entity").status_code == 400
+
+
+def test_data_extension_as_openrefine_asks_for_it(http: httpx.Client) -> None:
+    manifest = http.get("/reconcile").json()
+    jsonschema.validate(manifest, schemas.MANIFEST)
+    propose = manifest["extend"]["propose_properties"]
+    # OpenRefine: "Add columns from reconciled values" asks for properties of the column's type…
+    proposed = http.get(
+        propose["service_url"] + propose["service_path"], params={"type": "Person", "limit": 10}
+    ).json()
+    jsonschema.validate(proposed, schemas.PROPOSE_PROPERTIES)
+    assert proposed["type"] == "Person"
+    pids = [p["id"] for p in proposed["properties"]]
+    assert {"name", "wikidata", "assertions_made"} <= set(pids)
+    # …then POSTs the reconciled ids and the chosen properties, form-encoded, as 'extend'.
+    query = {
+        "ids": ["masoud-barzani", "isis", "nobody-at-all"],
+        "properties": [
+            {"id": "wikidata"},
+            {"id": "alias"},
+            {"id": "assertions_made"},
+            {"id": "type"},
+        ],
+    }
+    jsonschema.validate(query, schemas.EXTEND_QUERY)
+    response = http.post("/reconcile", data={"extend": json.dumps(query)})
+    assert response.status_code == 200
+    body = response.json()
+    jsonschema.validate(body, schemas.EXTEND_RESPONSE)
+    assert [m["id"] for m in body["meta"]] == ["wikidata", "alias", "assertions_made", "type"]
+    barzani = body["rows"]["masoud-barzani"]
+    assert barzani["wikidata"] == [{"str": "Q315927"}]
+    assert {"str": "Barzani"} in barzani["alias"]
+    assert barzani["assertions_made"] == [{"int": 5}]
+    assert barzani["type"] == [{"str": "Person"}]
+    assert body["rows"]["isis"]["assertions_made"] == [{"int": 0}]
+    assert body["rows"]["nobody-at-all"] == {
+        "wikidata": [],
+        "alias": [],
+        "assertions_made": [],
+        "type": [],
+    }
+
+
+def test_data_extension_never_puts_a_claim_in_a_cell(http: httpx.Client) -> None:
+    # Claims are attributed, so only their count is offered, never their objects.
+    proposed = http.get("/reconcile/properties").json()["properties"]
+    assert not any(p["id"] in ("created", "foundedBy", "killed") for p in proposed)
+    query = {"ids": ["isis"], "properties": [{"id": "foundedBy"}]}
+    response = http.get("/reconcile", params={"extend": json.dumps(query)})
+    assert response.status_code == 400 and "unknown property foundedBy" in response.json()["error"]
+    counted = http.get(
+        "/reconcile",
+        params={"extend": json.dumps({"ids": ["isis"], "properties": [{"id": "claims_about"}]})},
+    ).json()
+    assert counted["rows"]["isis"]["claims_about"][0]["int"] > 10
+
+
+@pytest.mark.parametrize(
+    ("extend", "message"),
+    [
+        ("not json", "not valid JSON"),
+        ('{"ids": "isis", "properties": []}', "must be an object with 'ids'"),
+        ('{"ids": ["isis"]}', "needs 'properties'"),
+    ],
+)
+def test_bad_extend_requests_are_400(http: httpx.Client, extend: str, message: str) -> None:
+    response = http.post("/reconcile", data={"extend": extend})
+    assert response.status_code == 400 and message in response.json()["error"]
+    assert http.get("/reconcile/properties", params={"type": "Spaceship"}).status_code == 400

@@ -46,7 +46,7 @@ def test_query_by_get_form_post_and_direct_post_agree(http: httpx.Client) -> Non
         headers={"Content-Type": "application/sparql-query", "Accept": JSON},
     )
     counts = {r.json()["results"]["bindings"][0]["n"]["value"] for r in (by_get, by_form, direct)}
-    assert counts == {"337"}
+    assert counts == {"338"}
 
 
 def test_default_graph_holds_no_claims_but_named_graphs_do(http: httpx.Client) -> None:
@@ -144,8 +144,11 @@ def test_describe_returns_rdf(http: httpx.Client) -> None:
             {"query": "ASK {}"},
             "cannot answer in any of the accepted media types",
         ),
-        ({}, {"query": "ASK {}", "format": "turtle"}, "format 'turtle' does not fit this answer"),
-        ({}, {"query": CONSTRUCT, "format": "csv"}, "format 'csv' does not fit this answer"),
+        (
+            {"Accept": "application/pdf"},
+            {"query": CONSTRUCT, "format": "csv"},
+            "cannot answer in any of the accepted media types",
+        ),
     ],
 )
 def test_unproducible_format_is_406(
@@ -157,6 +160,69 @@ def test_unproducible_format_is_406(
     assert body["ok"] is False and body["status"] == 406 and message in body["error"]
 
 
+@pytest.mark.parametrize(
+    ("params", "accept", "media"),
+    [
+        ({"query": "ASK {}", "format": "turtle"}, "", JSON),
+        ({"query": CONSTRUCT, "format": "csv"}, "application/rdf+xml", "application/rdf+xml"),
+        ({"query": CONSTRUCT, "format": "no-such-format"}, "", "text/turtle"),
+    ],
+    ids=["turtle-for-ask", "csv-for-construct", "unknown-name"],
+)
+def test_a_format_name_that_does_not_fit_falls_back_to_accept(
+    http: httpx.Client, params: dict[str, str], accept: str, media: str
+) -> None:
+    response = http.get("/sparql", params=params, headers={"Accept": accept} if accept else {})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith(media)
+
+
+@pytest.mark.parametrize(
+    ("query", "accept", "params", "media"),
+    [
+        # Media types Oxigraph's server honours.
+        (CONSTRUCT, "application/json", {}, "application/json"),
+        (CONSTRUCT, "application/xml", {}, "application/xml"),
+        (CONSTRUCT, "text/xml", {}, "text/xml"),
+        (CONSTRUCT, "text/n3", {}, "text/n3"),
+        (CONSTRUCT, "text/plain", {}, "text/plain"),
+        (SELECT, "text/plain", {}, "text/plain"),
+        ("ASK {}", "text/plain", {}, "text/plain"),
+        (SELECT, "application/json", {}, "application/json"),
+        (SELECT, "text/xml", {}, "text/xml"),
+        # q-values: the client's preference wins over the server's order.
+        (SELECT, "application/sparql-results+json;q=0.5, text/csv", {}, "text/csv"),
+        (CONSTRUCT, "text/turtle;q=0.2, application/n-triples;q=0.9", {}, "application/n-triples"),
+        # Jena's default Accept for a graph.
+        (
+            CONSTRUCT,
+            "text/turtle,application/n-triples;q=0.9,application/ld+json;q=0.8,"
+            "application/rdf+xml;q=0.7,*/*;q=0.5",
+            {},
+            "text/turtle",
+        ),
+        # Names in format=, output= and results=, as SPARQLWrapper sends them.
+        (CONSTRUCT, "", {"format": "xml"}, "application/rdf+xml"),
+        (CONSTRUCT, "", {"format": "rdf+xml"}, "application/rdf+xml"),
+        (CONSTRUCT, "", {"format": "json-ld"}, "application/ld+json"),
+        (CONSTRUCT, "", {"format": "json"}, "application/ld+json"),
+        (CONSTRUCT, "", {"format": "n3"}, "text/turtle"),
+        (CONSTRUCT, "", {"output": "ntriples"}, "application/n-triples"),
+        (SELECT, "", {"format": "xml"}, "application/sparql-results+xml"),
+        (SELECT, "", {"results": "csv"}, "text/csv"),
+        (SELECT, "", {"format": "text/tab-separated-values"}, "text/tab-separated-values"),
+    ],
+)
+def test_format_names_and_media_types_clients_send(
+    http: httpx.Client, query: str, accept: str, params: dict[str, str], media: str
+) -> None:
+    headers = {"Accept": accept} if accept else {}
+    response = http.get("/sparql", params={"query": query, **params}, headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].split(";")[0] == media
+    assert response.content
+
+
 def test_syntax_error_is_400_with_message_and_position(http: httpx.Client) -> None:
     response = http.get("/sparql", params={"query": "SELECT * WHERE {\n  ?s ?p \n}"})
     assert response.status_code == 400
@@ -164,6 +230,18 @@ def test_syntax_error_is_400_with_message_and_position(http: httpx.Client) -> No
     assert body["error"].startswith("SPARQL syntax error")
     [position] = body["errors"]
     assert position["line"] == 3 and position["column"] >= 1
+
+
+def test_syntax_error_page_reads_as_a_sentence(http: httpx.Client) -> None:
+    # What YASGUI's "open in a new window" shows: the browser gets the error page.
+    response = http.get(
+        "/sparql",
+        params={"query": "SELECT * WHERE { ?s ?p }"},
+        headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"},
+    )
+    assert response.status_code == 400 and response.headers["content-type"].startswith("text/html")
+    assert "At line 1, column " in response.text
+    assert "{" + "'line'" not in response.text and "&#39;line&#39;" not in response.text
 
 
 def test_protocol_errors(http: httpx.Client) -> None:
@@ -175,6 +253,9 @@ def test_protocol_errors(http: httpx.Client) -> None:
         == 415
     )
     assert http.post("/sparql", content="query=ASK%20%7B%7D").status_code == 415
+    # The service description is for GET; a POST without a query is a mistake.
+    empty = http.post("/sparql", data={"format": "json"}, headers={"Accept": "text/turtle"})
+    assert empty.status_code == 400 and "needs a 'query'" in empty.json()["error"]
     utf16 = "ASK {}".encode("utf-16")
     response = http.post(
         "/sparql",
@@ -188,6 +269,13 @@ def test_protocol_errors(http: httpx.Client) -> None:
         ).status_code
         == 400
     )
+
+
+def test_unsupported_function_is_400_naming_it(http: httpx.Client) -> None:
+    query = "SELECT ?x WHERE { BIND (<http://example.org/fn#nope>(1) AS ?x) }"
+    response = http.get("/sparql", params={"query": query})
+    assert response.status_code == 400
+    assert "<http://example.org/fn#nope> is not supported" in response.json()["error"]
 
 
 def test_updates_are_refused_by_default(http: httpx.Client) -> None:
@@ -251,7 +339,9 @@ def test_service_description_for_machines(http: httpx.Client, live_server: Serve
     assert "http://www.w3.org/ns/formats/SPARQL_Results_JSON" in formats
     assert "http://www.w3.org/ns/formats/Turtle" in formats
     languages = {str(o) for o in graph.objects(None, URIRef(sd + "supportedLanguage"))}
-    assert languages == {sd + "SPARQL11Query"}, "no update language while updates are off"
+    assert languages == {sd + "SPARQL10Query", sd + "SPARQL11Query"}, (
+        "no update language while updates are off"
+    )
 
 
 def test_query_page_for_browsers(http: httpx.Client) -> None:
@@ -301,12 +391,27 @@ def test_result_cap_says_the_answer_was_cut(limited_server: Server) -> None:
         assert len(body["results"]["bindings"]) == 3
         assert body["attest"]["truncated"] is True and "result_limit" in body["attest"]["message"]
         assert response.headers["x-attest-truncated"] == "true"
+        assert response.headers["x-sparql-maxrows"] == "3"
         assert "result_limit" in response.headers["warning"]
         graph = client.get(
             "/sparql", params={"query": CONSTRUCT}, headers={"Accept": "text/turtle"}
         )
         assert graph.text.startswith("# answer cut at 3 triples")
         assert len(Graph().parse(data=graph.text, format="turtle")) == 3
+        # CSV cannot say it was cut: rather than pass for the whole answer, it fails.
+        csv_cut = client.get(
+            "/sparql",
+            params={"query": f"SELECT ?a WHERE {{ ?a <{AT}assertedBy> ?s }}"},
+            headers={"Accept": "text/csv"},
+        )
+        assert csv_cut.status_code == 400
+        assert "result_limit" in csv_cut.json()["error"] and "LIMIT 3" in csv_cut.json()["error"]
+        paged = client.get(
+            "/sparql",
+            params={"query": f"SELECT ?a WHERE {{ ?a <{AT}assertedBy> ?s }} LIMIT 3 OFFSET 3"},
+            headers={"Accept": "text/csv"},
+        )
+        assert paged.status_code == 200 and len(paged.text.strip().splitlines()) == 4
         small = client.get("/sparql", params={"query": SELECT.replace("LIMIT 7", "LIMIT 2")})
         assert "attest" not in small.json() and "x-attest-truncated" not in small.headers
 
@@ -345,6 +450,44 @@ def test_updates_with_token_when_enabled(settings: Settings, tmp_path: Path) -> 
             assert load.status_code == 403
             sd = client.get("/sparql", headers={"Accept": "text/turtle"}).text
             assert "SPARQL11Update" in sd
+            # A relative IRI resolves against the endpoint's URL.
+            relative = client.post(
+                "/sparql",
+                data={"update": "INSERT DATA { <note/1> <http://example.org/b> 'relative' }"},
+                headers={"Authorization": "Bearer s3cret"},
+            )
+            assert relative.status_code == 204, relative.text
+            found = client.get(
+                "/sparql", params={"query": f"ASK {{ <{server.url('/note/1')}> ?p 'relative' }}"}
+            )
+            assert _ask(found) is True
+            # using-graph-uri / using-named-graph-uri give the update's WHERE its dataset.
+            copy = (
+                "INSERT { GRAPH <http://example.org/copy> { ?s ?p ?o } } "
+                "WHERE { ?s <http://example.org/b> ?o . BIND (<http://example.org/b> AS ?p) }"
+            )
+            using = client.post(
+                "/sparql",
+                data={"update": copy, "using-graph-uri": "http://example.org/nothing-here"},
+                headers={"Authorization": "Bearer s3cret"},
+            )
+            assert using.status_code == 204, using.text
+            copied = "ASK { GRAPH <http://example.org/copy> { ?s ?p ?o } }"
+            assert _ask(client.get("/sparql", params={"query": copied})) is False
+            plain = client.post(
+                "/sparql", data={"update": copy}, headers={"Authorization": "Bearer s3cret"}
+            )
+            assert plain.status_code == 204
+            assert _ask(client.get("/sparql", params={"query": copied})) is True
+            conflict = client.post(
+                "/sparql",
+                data={
+                    "update": "DELETE { ?s ?p ?o } USING <http://example.org/g> WHERE { ?s ?p ?o }",
+                    "using-named-graph-uri": "http://example.org/g",
+                },
+                headers={"Authorization": "Bearer s3cret"},
+            )
+            assert conflict.status_code == 400 and "conflict" in conflict.json()["error"]
     finally:
         stop(server.process)
         shutil.rmtree(settings.data_dir, ignore_errors=True)

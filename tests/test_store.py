@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -128,35 +127,6 @@ def test_failed_load_leaves_the_previous_store_live(settings: Settings) -> None:
     assert (settings.data_dir / "CURRENT").read_text() == before
 
 
-def test_reader_sees_old_or_new_store_never_half(settings: Settings, fixture_seeds: Path) -> None:
-    """A reader querying while a load runs sees 5 assertions (old) or 4 (new), nothing else."""
-    pipeline.load(settings)
-    page = fixture_seeds / "documents" / "page.yaml"
-    page.write_text(page.read_text().split("  - id: page-guild-met-council-again")[0])
-    reader = open_store(settings)
-    query = "SELECT (COUNT(*) AS ?n) WHERE { ?a a <https://w3id.org/attest/ontology#Assertion> }"
-    seen: list[int] = []
-    done = threading.Event()
-
-    def read() -> None:
-        while not done.is_set():
-            rows = reader.query(query)
-            assert isinstance(rows, QuerySolutions)
-            seen.append(int(next(rows)["n"].value))
-
-    thread = threading.Thread(target=read)
-    thread.start()
-    try:
-        pipeline.load(settings)
-    finally:
-        done.set()
-        thread.join()
-    rows = reader.query(query)
-    assert isinstance(rows, QuerySolutions)
-    assert int(next(rows)["n"].value) == 4
-    assert seen and set(seen) <= {4, 5}
-
-
 def test_remove_only_stale_store_directories(settings: Settings) -> None:
     for _ in range(3):
         pipeline.load(settings)
@@ -168,14 +138,6 @@ def test_store_without_a_load_says_how_to_build_it(tmp_path: Path) -> None:
     assert store.is_empty()
     with pytest.raises(StoreError, match="attest load"):
         store.query("ASK {}")
-
-
-def test_memory_store_check_failure_keeps_old_data() -> None:
-    store = MemoryStore()
-    assert store.is_empty()
-    with pytest.raises(RuntimeError):
-        store.replace(iter([]), check=lambda _: (_ for _ in ()).throw(RuntimeError("no")))
-    assert store.is_empty()
 
 
 def test_remote_store_sends_nothing_when_the_check_fails(oxigraph_server: str) -> None:

@@ -52,7 +52,7 @@ CASES = [
         "",
         "quote of 'page-guild-met-council-again' occurs 2 times in 'fixture-page'",
         "add prefix: with the words just before the one you mean",
-        47,
+        48,
     ),
     (
         "stance-does-not-parse",
@@ -61,7 +61,7 @@ CASES = [
         "stance: refutes",
         "stance 'refutes' of 'council-denies-arming' is not one of affirms, denies",
         "write stance: affirms (or denies)",
-        30,
+        31,
     ),
     (
         "date-does-not-parse",
@@ -70,7 +70,7 @@ CASES = [
         "when: 1902-03-32",
         "date '1902-03-32' of 'council-denies-arming' does not parse",
         "YYYY-MM-DD, YYYY-MM or YYYY",
-        30,
+        31,
     ),
     (
         "duplicate-id",
@@ -79,7 +79,7 @@ CASES = [
         "id: bob-council-armed-guild",
         "duplicate assertion id 'bob-council-armed-guild' (first at documents/page.yaml:24)",
         "ids are published IRIs",
-        47,
+        48,
     ),
     (
         "unknown-key",
@@ -106,7 +106,7 @@ CASES = [
         "[port-town, locatedIn, town-council]",
         "'locatedIn' needs a Place as object, but 'town-council' is an Organization",
         "choose another relation",
-        41,
+        42,
     ),
     (
         "hedge-not-in-text",
@@ -226,7 +226,7 @@ def test_validate_command_prints_problems_and_exits_1(fixture_seeds: Path, tmp_p
     _edit(fixture_seeds, PAGE, "stance: denies", "stance: refutes")
     result = run_attest("--data-dir", str(tmp_path / "data"), "validate", str(fixture_seeds))
     assert result.returncode == 1
-    assert "documents/page.yaml:30: stance 'refutes' of 'council-denies-arming'" in result.stderr
+    assert "documents/page.yaml:31: stance 'refutes' of 'council-denies-arming'" in result.stderr
     assert "fix: write stance: affirms (or denies)" in result.stderr
     assert "Error: 1 problem found" in result.stderr
     assert "Traceback" not in result.stderr

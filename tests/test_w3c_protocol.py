@@ -3,9 +3,10 @@
 Each protocol case of ``../shared/w3c-sparql11/sparql11/protocol/manifest.ttl``
 that applies to a read-only endpoint is sent as written (method, path, headers,
 body and its encoding) to ``attest serve`` over a store holding the data the
-cases assume (data1-3.nt in graphs named by their rdfs:label). Successful
-updates do not apply to a read-only endpoint; the bad-update cases do, and
-must still answer 4xx.
+cases assume (data1-3.nt in graphs named by their rdfs:label). The update
+cases run against a second server with updates enabled, their requests
+carrying the update token (the only thing added to them); the bad-update cases
+run against the read-only one and must still answer 4xx.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ CNT = Namespace("http://www.w3.org/2011/content#")
 UT = Namespace("http://www.w3.org/2009/sparql/tests/test-update#")
 HTS = "http://www.w3.org/2011/http-statusCodes#StatusCode"
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-NOT_APPLICABLE = {
+UPDATE_CASES = {
     "update_dataset_default_graph",
     "update_dataset_default_graphs",
     "update_dataset_named_graphs",
@@ -77,11 +78,38 @@ def _cases() -> list[tuple[str, URIRef]]:
 CASES = _cases() if PROTOCOL.is_dir() else []
 
 
+TOKEN = "w3c-protocol-token"
+
+
 @pytest.fixture(scope="module")
 def protocol_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A server over a store holding the suite's data, each file in a graph named by its label."""
+    """A read-only server over a store holding the suite's data."""
+    data_dir = _suite_store(tmp_path_factory.mktemp("w3c-protocol"))
+    server = start_server(data_dir, tmp_path_factory.mktemp("logs"), serve_options=("--no-load",))
+    yield server
+    stop(server.process)
+
+
+@pytest.fixture(scope="module")
+def update_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server that accepts updates (with the token), over its own copy of the suite's data."""
+    data_dir = _suite_store(tmp_path_factory.mktemp("w3c-protocol-updates"))
+    server = start_server(
+        data_dir,
+        tmp_path_factory.mktemp("logs"),
+        "--allow-updates",
+        "true",
+        "--update-token",
+        TOKEN,
+        serve_options=("--no-load",),
+    )
+    yield server
+    stop(server.process)
+
+
+def _suite_store(data_dir: Path) -> Path:
+    """Write the suite's data into a store in *data_dir*, each file in a graph named by its label."""
     graph = _manifest()
-    data_dir = tmp_path_factory.mktemp("w3c-protocol")
     quads = []
     seen = set()
     for data in graph.objects(None, UT.graphData):
@@ -94,9 +122,7 @@ def protocol_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
             quads.append(Quad(triple.subject, triple.predicate, triple.object, NamedNode(name)))
     assert len(seen) == 3
     OxigraphStore(data_dir, writable=True).replace(quads)
-    server = start_server(data_dir, tmp_path_factory.mktemp("logs"), serve_options=("--no-load",))
-    yield server
-    stop(server.process)
+    return data_dir
 
 
 def _request(
@@ -124,18 +150,20 @@ def _request(
 
 
 @pytest.mark.parametrize(("name", "case"), CASES, ids=[name for name, _ in CASES])
-def test_w3c_protocol_case(protocol_server: Server, name: str, case: URIRef) -> None:
-    if name in NOT_APPLICABLE:
-        pytest.skip("a successful update does not apply to a read-only endpoint")
+def test_w3c_protocol_case(
+    request: pytest.FixtureRequest, protocol_server: Server, name: str, case: URIRef
+) -> None:
+    updating = name in UPDATE_CASES
+    server: Server = request.getfixturevalue("update_server") if updating else protocol_server
     graph = _manifest()
     action = next(graph.objects(case, MF.action))
     requests = Collection(graph, next(graph.objects(action, HT.requests)))
     with httpx.Client(timeout=60) as client:
         for node in requests:
-            request, statuses, expected_boolean, expected_format = _request(
-                graph, node, protocol_server.base
-            )  # type: ignore[arg-type]
-            response = client.send(request)
+            sent, statuses, expected_boolean, expected_format = _request(graph, node, server.base)  # type: ignore[arg-type]
+            if updating:
+                sent.headers["Authorization"] = f"Bearer {TOKEN}"
+            response = client.send(sent)
             status_class = f"{response.status_code // 100}xx"
             assert status_class in statuses, (
                 f"{name}: got {response.status_code} {response.text[:300]}"

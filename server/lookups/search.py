@@ -17,8 +17,10 @@ from typing import Any
 
 from loader.iris import Iris
 from loader.store import Store
-from server.lookups import select
+from server.lookups.describe import select
 
+MAX_QUERY = 200  # characters of a query compared; longer ones are cut
+MAX_CANDIDATES = 400  # names scored per query, those sharing most trigrams with it
 _VOWELS = re.compile(r"[aeiouy]")
 _DOUBLES = re.compile(r"(.)\1+")
 
@@ -34,7 +36,13 @@ def fold(text: str) -> str:
 def skeleton(text: str) -> str:
     """Consonant skeleton of a name: folded, no spaces, vowels or doubled letters."""
     squashed = fold(text).replace(" ", "").replace("_", "")
+    squashed = squashed.replace("gh", "q")  # Ghasem = Qasem: both render the same letter
     return _DOUBLES.sub(r"\1", _VOWELS.sub("", squashed))
+
+
+def _trigrams(folded: str) -> set[str]:
+    padded = f"  {folded} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,6 +103,10 @@ class NameIndex:
         self._names: list[Name] = []
         self._digest: str | None = None
         self._lock = threading.Lock()
+        self._index: dict[str, dict[str, list[int]]] = {}
+        self._index_for: list[Name] | None = None
+        self._entities: list[Name] | None = None
+        self._entity_set: set[str] = set()
 
     def _current_digest(self) -> str:
         rows = self.store.query(
@@ -121,11 +133,59 @@ class NameIndex:
                 self._digest = digest
             return self._names
 
+    def _postings(self) -> dict[str, dict[str, list[int]]]:
+        names = self.names()
+        with self._lock:
+            if self._index_for is not names:
+                index: dict[str, dict[str, list[int]]] = {
+                    key: {} for key in ("folded", "skeleton", "word", "trigram", "prefix")
+                }
+                for number, name in enumerate(names):
+                    keys = {
+                        "folded": [name.folded],
+                        "skeleton": [name.skeleton],
+                        "word": [w for word in name.folded.split() for w in (word, skeleton(word))],
+                        "trigram": sorted(_trigrams(name.folded)),
+                        "prefix": [w[:n] for w in name.folded.split() for n in (1, 2)],
+                    }
+                    for kind, values in keys.items():
+                        for value in dict.fromkeys(values):
+                            index[kind].setdefault(value, []).append(number)
+                self._index, self._index_for = index, names
+            return self._index
+
+    def _candidates(self, query_folded: str, query_skeleton: str) -> set[int]:
+        """Names worth scoring: shared name, skeleton, word or prefix, or most shared trigrams."""
+        index = self._postings()
+        found: set[int] = set()
+        found.update(index["folded"].get(query_folded, ()))
+        found.update(index["skeleton"].get(query_skeleton, ()))
+        for word in query_folded.split():
+            found.update(index["word"].get(word, ()))
+            found.update(index["word"].get(skeleton(word), ()))
+        if len(query_folded) < 3:
+            found.update(index["prefix"].get(query_folded, ())[:MAX_CANDIDATES])
+            return found
+        shared: dict[int, int] = {}
+        for gram in _trigrams(query_folded):
+            for number in index["trigram"].get(gram, ()):
+                shared[number] = shared.get(number, 0) + 1
+        best = sorted(shared.items(), key=lambda item: -item[1])[:MAX_CANDIDATES]
+        found.update(number for number, _ in best)
+        return found
+
     def search(self, query: str, *, kind: str | None = None, limit: int = 20) -> list[Hit]:
-        """Rank entities for *query*; at most *limit*, best first."""
+        """Rank entities for *query*; at most *limit*, best first.
+
+        Only names the index relates to the query are scored (see
+        :meth:`_candidates`), so the cost follows the matches, not the catalogue.
+        """
+        query = query[:MAX_QUERY]
         query_folded, query_skeleton = fold(query), skeleton(query)
+        names = self.names()
         best: dict[str, Hit] = {}
-        for name in self.names():
+        for number in self._candidates(query_folded, query_skeleton):
+            name = names[number]
             if kind and name.type != kind:
                 continue
             score = _score(query_folded, query_skeleton, name)
@@ -138,14 +198,19 @@ class NameIndex:
         """Entity IRIs that *text* names exactly: an id, a label or alias (folded), else a unique skeleton."""
         candidate = self.iris.entity(text.strip())
         names = self.names()
-        if any(n.entity == candidate for n in names):
+        index = self._postings()
+        if self._entities is not names:
+            self._entity_set, self._entities = {n.entity for n in names}, names
+        if candidate in self._entity_set:
             return [candidate]
-        folded = fold(text)
-        exact = sorted({n.entity for n in names if n.folded == folded})
+        text = text[:MAX_QUERY]
+        exact = sorted({names[i].entity for i in index["folded"].get(fold(text), ())})
         if exact:
             return exact
         shape = skeleton(text)
-        return sorted({n.entity for n in names if len(shape) >= 3 and n.skeleton == shape})
+        if len(shape) < 3:
+            return []
+        return sorted({names[i].entity for i in index["skeleton"].get(shape, ())})
 
     def hit_json(self, hit: Hit) -> dict[str, Any]:
         return {
