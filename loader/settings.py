@@ -62,6 +62,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError(f"expected a whole number of 0 or more, got {text!r}")
+    return value
+
+
 def _url_list(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.replace(",", " ").split() if part.strip())
 
@@ -74,6 +81,10 @@ def _base_iri(text: str) -> str:
     if not (text.startswith("http://") or text.startswith("https://")) or not text.endswith("/"):
         raise ValueError(f"expected an http(s) IRI ending in '/', got {text!r}")
     return text
+
+
+def _public_url(text: str) -> str:
+    return _base_iri(text) if text else ""
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -158,6 +169,90 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds to wait for Wikidata's API before giving up.",
         _positive_float,
     ),
+    Setting(
+        "network_isolation",
+        True,
+        "Run query workers in a network namespace of their own (no route to any host; "
+        "federation only through relays to service_allowlist). The server refuses to start "
+        "if it cannot; turn off only where the host already denies Attest outbound connections.",
+        _bool,
+    ),
+    Setting(
+        "federation_workers",
+        1,
+        "Processes that run queries with SERVICE calls to service_allowlist endpoints "
+        "(none are started when the allow-list is empty).",
+        _positive_int,
+    ),
+    Setting(
+        "query_memory_limit",
+        1024,
+        "Megabytes of memory one SPARQL query may add to its worker process.",
+        _positive_int,
+    ),
+    Setting(
+        "max_query_depth",
+        64,
+        "Deepest nesting of brackets ({ ( [) a SPARQL query or update may have.",
+        _positive_int,
+    ),
+    Setting(
+        "max_body_bytes",
+        262144,
+        "Largest request body accepted, in bytes (larger: 413).",
+        _positive_int,
+    ),
+    Setting(
+        "max_url_length",
+        16384,
+        "Longest request URL accepted, in characters (longer: 414).",
+        _positive_int,
+    ),
+    Setting(
+        "max_parameter_length",
+        2048,
+        "Longest value of a URL parameter or path segment, in characters (SPARQL query and "
+        "update text and reconciliation batches: max_body_bytes).",
+        _positive_int,
+    ),
+    Setting(
+        "client_queries",
+        1,
+        "SPARQL queries one client (remote address) may have running at once.",
+        _positive_int,
+    ),
+    Setting(
+        "client_queue",
+        4,
+        "SPARQL queries one client may have waiting for a worker (more: 429).",
+        _positive_int,
+    ),
+    Setting(
+        "queue_limit",
+        32,
+        "SPARQL queries all clients together may have waiting for a worker (more: 503).",
+        _positive_int,
+    ),
+    Setting(
+        "connection_limit",
+        200,
+        "Open connections the WSGI server accepts; past it, new ones wait in the listen backlog.",
+        _positive_int,
+    ),
+    Setting(
+        "proxy_hops",
+        0,
+        "Reverse proxies in front of the server whose X-Forwarded-For names the client "
+        "(for per-client limits); 0: the connection's address is the client.",
+        _non_negative_int,
+    ),
+    Setting(
+        "public_url",
+        "",
+        "The server's public base URL (ends in '/'), used for absolute URLs it generates; "
+        "empty: http://HOST:PORT/ from the host and port settings. Never the Host header.",
+        _public_url,
+    ),
 )
 
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
@@ -185,6 +280,19 @@ class Settings:
     service_allowlist: tuple[str, ...]
     wikidata_api: str
     wikidata_timeout: float
+    network_isolation: bool
+    federation_workers: int
+    query_memory_limit: int
+    max_query_depth: int
+    max_body_bytes: int
+    max_url_length: int
+    max_parameter_length: int
+    client_queries: int
+    client_queue: int
+    queue_limit: int
+    connection_limit: int
+    proxy_hops: int
+    public_url: str
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with some settings changed (values already parsed)."""

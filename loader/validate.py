@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pyoxigraph import Literal
 from pyoxigraph import NamedNode
@@ -228,6 +229,13 @@ class _Checker:
         for role, value in (("author", document.author), ("publisher", document.publisher)):
             if value is not None:
                 self.entity(value, where, f"{role} of document '{document.id}'", agent=True)
+        if document.source_url is not None and not _is_web_url(document.source_url):
+            self.problem(
+                where,
+                f"source_url of document '{document.id}' is not an http(s) URL: "
+                f"{document.source_url[:80]!r}",
+                "give the address where the text was published, starting http:// or https://",
+            )
         if document.issued is not None:
             date = parse_date(document.issued)
             if date is None:
@@ -540,6 +548,11 @@ class _Checker:
             f"'{relation}' needs {wanted} as {end}, but '{entity_id}' is {_article(kind)}",
             "choose another relation, or fix the entity's type in the catalogue",
         )
+
+
+def _is_web_url(text: str) -> bool:
+    parts = urlsplit(text.strip())
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
 def _article(noun: str) -> str:

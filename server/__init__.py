@@ -25,10 +25,9 @@ from loader.settings import Settings
 from loader.settings import resolve
 from loader.store import Store
 from loader.store import open_store
-from server.executor import InlineRunner
-from server.executor import ProcessPool
-from server.executor import make_runner
 from server.lookups.cards import read_model_problem
+from server.runners import Runners
+from server.runners import make_runner
 
 __all__ = ["create_app", "runtime", "Runtime"]
 
@@ -41,7 +40,7 @@ class Runtime:
 
     settings: Settings
     store: Store
-    runner: InlineRunner | ProcessPool
+    runner: Runners
     iris: Iris
 
     def close(self) -> None:
@@ -78,6 +77,7 @@ def create_app(
     from server import api
     from server import caching
     from server import errors
+    from server import limits
     from server import pages
     from server import reconcile
     from server import sparql
@@ -94,6 +94,7 @@ def create_app(
     with app.app_context(), contextlib.suppress(StoreError):  # no store yet: indexed on first use
         api.text_index().start()  # indexes quotes in the background, ready before most searches
     errors.register(app)
+    limits.register(app, resolved)
     caching.register(app)
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(api.blueprint)
@@ -109,7 +110,6 @@ def create_app(
             response.headers["Access-Control-Expose-Headers"] = (
                 "Warning, Link, X-Attest-Truncated, X-Attest-Result-Limit"
             )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
 
     return app

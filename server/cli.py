@@ -108,11 +108,10 @@ for _command in loader_cli.COMMANDS:
 @click.pass_context
 def serve(ctx: click.Context, no_load: bool) -> None:
     """Serve the graph: SPARQL, provenance API, pages (builds the seed graph if missing or stale)."""
-    import waitress
-
     from loader import pipeline
     from loader.errors import LoadError
     from server import create_app
+    from server import shedding
 
     settings = loader_cli.settings_of(ctx)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -133,11 +132,16 @@ def serve(ctx: click.Context, no_load: bool) -> None:
     click.echo(f"  browse:   {base}/")
     click.echo(f"  SPARQL:   {base}/sparql")
     click.echo(f"  API:      {base}/api  (OpenAPI: {base}/api/openapi.json)")
+    if memory or settings.store == "remote":
+        click.echo("  queries:  run by the server or the remote store (no network isolation)")
+    elif settings.network_isolation:
+        reach = ", ".join(settings.service_allowlist) or "nothing"
+        click.echo(f"  queries:  workers in their own network namespace; SERVICE reaches {reach}")
+    else:
+        click.echo("  queries:  NOT isolated from the network (setting network_isolation is off)")
     click.echo("Press Ctrl+C to stop.", nl=True)
     try:
-        waitress.serve(
-            app, host=settings.host, port=settings.port, threads=settings.threads, ident="attest"
-        )
+        shedding.serve(app, settings)
     except OSError as exc:
         raise click.ClickException(
             f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}; choose another --port"

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask
 from flask import Response
+from flask import current_app
 from flask import jsonify
 from flask import render_template
 from flask import request
@@ -22,6 +23,8 @@ from loader.errors import QueryError
 from loader.errors import StoreError
 
 log = logging.getLogger(__name__)
+
+RETRY_AFTER = 5  # seconds a client is asked to wait when the server is busy
 
 
 class ApiError(Exception):
@@ -74,7 +77,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(QueryError)
     def _query_error(error: QueryError) -> Response:
-        return error_response(ApiError(error.status, str(error)))
+        headers = {"Retry-After": str(RETRY_AFTER)} if error.status in (429, 503) else {}
+        return error_response(ApiError(error.status, str(error), headers=headers))
 
     @app.errorhandler(StoreError)
     def _store_error(error: StoreError) -> Response:
@@ -87,6 +91,8 @@ def register(app: Flask) -> None:
         message = {
             404: f"nothing at {request.path}; see / for what this server offers",
             405: f"{request.method} is not allowed on {request.path}",
+            413: f"the request body is larger than {current_app.config.get('MAX_CONTENT_LENGTH')} "
+            "bytes (setting max_body_bytes)",
         }.get(status, error.description or error.name)
         headers = {}
         if status == 405 and error.get_response().headers.get("Allow"):

@@ -98,19 +98,54 @@ def _parameters() -> tuple[list[tuple[str, str]], str | None, str | None]:
     return params, query, update
 
 
-def _check_services(text: str) -> None:
+def _check_depth(text: str) -> None:
+    limit = runtime().settings.max_query_depth
+    if sparqltext.nesting_depth(text) > limit:
+        raise ApiError(
+            400,
+            f"the query nests brackets deeper than {limit} levels (setting max_query_depth); "
+            "flatten it",
+        )
+
+
+def _admit(text: str, base: str, *, update: bool = False) -> bool:
+    """Decide where *text* may run: True if it needs the federation workers.
+
+    What a query can reach is bounded by the workers' network namespaces; this
+    reading (a complete parser's) only refuses early, with a clear message, and
+    admits to the federation workers the queries whose every SERVICE is allow-listed.
+
+    :raises ApiError: 403 for LOAD, SERVICE ?var, an endpoint off the allow-list, or
+        text the parser cannot read where the engine is not isolated.
+    """
+    runners = runtime().runner
     allowed = runtime().settings.service_allowlist
+    if not sparqltext.may_reach_network(text):
+        return False
     try:
-        endpoints = sparqltext.service_endpoints(text)
+        endpoints = sparqltext.service_endpoints(text, base, update=update)
     except sparqltext.ServiceRefusedError as exc:
-        raise ApiError(403, f"{exc} (setting service_allowlist)") from None
+        raise ApiError(403, str(exc)) from None
+    except sparqltext.UnreadableError as exc:
+        if runners.isolated:
+            return False  # it runs where nothing can be reached; the engine has the last word
+        raise ApiError(
+            403,
+            f"SERVICE endpoints cannot be checked: {exc}; this server only runs what it can "
+            "check (setting service_allowlist)",
+        ) from None
+    listed = ", ".join(allowed) or "none"
     for endpoint in endpoints:
+        if update:
+            raise ApiError(
+                403, f"SERVICE <{endpoint}> is refused in updates (setting service_allowlist)"
+            )
         if endpoint not in allowed:
-            listed = ", ".join(allowed) or "none"
             raise ApiError(
                 403,
                 f"SERVICE <{endpoint}> is not on the allow-list (setting service_allowlist: {listed})",
             )
+    return bool(endpoints)
 
 
 def _syntax_error(error: str, shift: int = 0) -> ApiError:
@@ -170,7 +205,8 @@ def _query(query: str, params: list[tuple[str, str]]) -> Response:
         raise ApiError(
             400, "ask for either the union default graph or default-graph-uri values, not both"
         )
-    _check_services(query)
+    _check_depth(query)
+    federated = _admit(query, request.base_url)
     format_name = formats.known_name(value for key, value in params if key in formats.PARAMETERS)
     job = Job(
         query=query,
@@ -182,7 +218,9 @@ def _query(query: str, params: list[tuple[str, str]]) -> Response:
         limit=settings.result_limit,
         base_iri=request.base_url,
     )
-    answer = runtime().runner.run(job, settings.query_timeout)
+    answer = runtime().runner.run(
+        job, settings.query_timeout, federated=federated, client=request.remote_addr or ""
+    )
     if answer.status == 400:
         raise _syntax_error(answer.error)
     if answer.status != 200:
@@ -255,16 +293,16 @@ def _update(update: str, params: list[tuple[str, str]]) -> Response:
             NamedNode(iri)
         except ValueError:
             raise ApiError(400, f"'{iri}' is not a valid graph IRI") from None
-    if sparqltext.has_keyword(update, "LOAD"):
-        raise ApiError(403, "LOAD is refused: the server does not fetch data from the network")
-    _check_services(update)
+    _check_depth(update)
+    _admit(update, request.base_url, update=True)
     # The request's URL is the base IRI, as for queries, so relative IRIs resolve;
     # the update's own BASE, if any, comes after and wins. On line 1, so error
     # positions on later lines stay right.
     prologue = f"BASE <{request.base_url}> "
     try:
-        # The app's store, not this request's pinned view of it: an update writes a new version.
-        current_app.extensions["attest"].store.update(prologue + with_using(update, using))
+        # The app's runner and store, not this request's pinned view: an update writes a
+        # new version (in a process with no network when the store is on disk).
+        current_app.extensions["attest"].runner.update(prologue + with_using(update, using))
     except QueryError as exc:
         raise _syntax_error(str(exc), shift=len(prologue)) from None
     caching.data_changed()

@@ -1,16 +1,28 @@
-"""Look inside SPARQL text without evaluating it: SERVICE endpoints, LOAD, USING/WITH.
+"""Look inside SPARQL text without evaluating it: nesting depth, SERVICE endpoints, LOAD.
 
-A small tokenizer that knows SPARQL's comments, strings and IRIs, so that a
-keyword inside a literal or an IRI is not mistaken for one. It finds every
-SERVICE endpoint (resolving prefixed names and BASE) so the server can refuse
-hosts off the allow-list before the engine reaches the network.
+SERVICE endpoints and LOAD are read by a complete SPARQL parser (rdflib's, up to
+its algebra), never guessed by a tokenizer: a query it cannot read is not
+admitted to the federation workers. This check decides only *where* a query
+runs; what a query can reach is bounded by the workers' network namespaces
+(:mod:`server.isolation`). The small tokenizer below serves only to notice
+USING/WITH in updates.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-from urllib.parse import urljoin
+import threading
+from typing import Any
+
+from pyparsing import ParseResults
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.algebra import translateUpdate
+from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.plugins.sparql.parser import parseUpdate
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.term import URIRef
+from rdflib.term import Variable
 
 _TOKEN = re.compile(
     r"""
@@ -46,44 +58,85 @@ def tokens(text: str) -> list[Token]:
 
 
 class ServiceRefusedError(ValueError):
-    """A SERVICE clause names an endpoint that may not be called."""
+    """A SERVICE clause names an endpoint that may not be called, or cannot be known."""
 
 
-def service_endpoints(text: str) -> list[str]:
-    """Return every SERVICE endpoint IRI in a query, prefixed names resolved.
+class UnreadableError(ValueError):
+    """The complete parser cannot read the text, so what it reaches cannot be known."""
 
-    :raises ServiceRefusedError: for an endpoint that cannot be known before
-        evaluation (a variable) or a prefix that is not declared.
+
+_PARSER_LOCK = threading.Lock()  # pyparsing keeps state per grammar element
+_MAY_REACH = re.compile(r"service|load|\\u|\\U", re.IGNORECASE)
+_OPENING = frozenset("{([")
+_CLOSING = frozenset("})]")
+
+
+def nesting_depth(text: str) -> int:
+    """Return the deepest nesting of brackets in *text* (inside strings too: an upper bound)."""
+    depth = deepest = 0
+    for char in text:
+        if char in _OPENING:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in _CLOSING and depth:
+            depth -= 1
+    return deepest
+
+
+def may_reach_network(text: str) -> bool:
+    """Tell whether *text* could hold SERVICE or LOAD at all (a fast pre-filter, never a guarantee)."""
+    return _MAY_REACH.search(text) is not None
+
+
+def _walk(node: Any, found: list[CompValue]) -> None:
+    if isinstance(node, CompValue):
+        if node.name in ("ServiceGraphPattern", "Load"):
+            found.append(node)
+        for value in node.values():
+            _walk(value, found)
+    elif isinstance(node, (list, tuple, ParseResults)):
+        for value in node:
+            _walk(value, found)
+
+
+def service_endpoints(text: str, base: str | None = None, *, update: bool = False) -> list[str]:
+    """Return every SERVICE endpoint a query (or update) calls, as the complete parser reads it.
+
+    :param base: the IRI relative references resolve against (the engine's base IRI).
+    :raises UnreadableError: if rdflib's parser cannot read the text.
+    :raises ServiceRefusedError: for a SERVICE whose endpoint is a variable, or a LOAD.
     """
-    items = tokens(text)
-    prefixes: dict[str, str] = {}
-    base = ""
+    in_tree: list[CompValue] = []
+    found: list[CompValue] = []
+    with _PARSER_LOCK:
+        try:
+            if update:
+                parsed_update = parseUpdate(text)
+                _walk(parsed_update, in_tree)
+                _walk(translateUpdate(parsed_update, base=base).algebra, found)
+            else:
+                parsed_query = parseQuery(text)
+                _walk(parsed_query, in_tree)
+                _walk(translateQuery(parsed_query, base=base).algebra, found)
+        except Exception as exc:  # rdflib raises many kinds; all mean "cannot read it"
+            first = str(exc).split("\n")[0][:200]
+            raise UnreadableError(f"the SPARQL parser cannot read it ({first})") from None
+    if len(in_tree) != len(found):
+        raise UnreadableError("the SPARQL parser's readings of its SERVICE clauses disagree")
     endpoints = []
-    for index, token in enumerate(items):
-        word = token.text.upper() if token.kind == "word" else ""
-        following = items[index + 1 : index + 3]
-        if word == "PREFIX" and len(following) == 2 and following[1].kind == "iri":
-            prefixes[following[0].text.rstrip(":")] = urljoin(base, following[1].text[1:-1])
-        elif word == "BASE" and following and following[0].kind == "iri":
-            base = urljoin(base, following[0].text[1:-1])
-        elif word == "SERVICE":
-            rest = items[index + 1 :]
-            if rest and rest[0].kind == "word" and rest[0].text.upper() == "SILENT":
-                rest = rest[1:]
-            if not rest:
-                continue
-            target = rest[0]
-            if target.kind == "iri":
-                endpoints.append(urljoin(base, target.text[1:-1]))
-            elif target.kind == "pname":
-                prefix, _, local = target.text.partition(":")
-                if prefix not in prefixes:
-                    raise ServiceRefusedError(f"SERVICE uses the undeclared prefix '{prefix}:'")
-                endpoints.append(prefixes[prefix] + local)
-            elif target.kind == "var":
-                raise ServiceRefusedError(
-                    f"SERVICE {target.text}: the endpoint must be an IRI written in the query, not a variable"
-                )
+    for node in found:
+        if node.name == "Load":
+            raise ServiceRefusedError(
+                "LOAD is refused: the server does not fetch data from the network"
+            )
+        term = node.get("term")
+        if isinstance(term, Variable):
+            raise ServiceRefusedError(
+                f"SERVICE ?{term}: the endpoint must be an IRI written in the query, not a variable "
+                "(setting service_allowlist)"
+            )
+        if isinstance(term, URIRef):
+            endpoints.append(str(term))
     return endpoints
 
 

@@ -36,8 +36,13 @@
     const td = document.createElement("td");
     if (!term) return td;
     if (term.type === "uri") {
-      const a = document.createElement("a");
       const local = term.value.match(/^https:\/\/w3id\.org\/attest\/((?:entity|document|assertion|graph)\/.*)$/);
+      if (!local && !/^https?:\/\//i.test(term.value)) {
+        // Only http(s) IRIs become links: a javascript: or data: IRI stays text.
+        td.textContent = term.value;
+        return td;
+      }
+      const a = document.createElement("a");
       a.href = local ? "/" + local[1] : term.value;
       a.textContent = term.value;
       td.appendChild(a);
