@@ -59,6 +59,7 @@ def test_triple_counts_add_up_to_the_quads_in_the_store(store: MemoryStore) -> N
         if g.startswith(BASE + "assertion/") and g.endswith("/inferred")
     )
     assert counted.background_inferred_triples == per_graph[BASE + "graph/inferred"] > 0
+    assert counted.read_model_triples == per_graph[BASE + "graph/readmodel"] > 0
 
 
 def test_lines_label_every_count_in_order(store: MemoryStore) -> None:
@@ -66,7 +67,7 @@ def test_lines_label_every_count_in_order(store: MemoryStore) -> None:
     lines = counted.lines()
     assert [label for label, _ in lines][:3] == ["documents", "entities", "assertions"]
     assert dict(lines)["  curated claim triples"] == 6
-    assert len(lines) == 10 and all(isinstance(value, int) for _, value in lines)
+    assert len(lines) == 11 and all(isinstance(value, int) for _, value in lines)
 
 
 def test_by_document_counts_the_letter_towards_its_page(store: MemoryStore) -> None:
@@ -86,11 +87,11 @@ def test_by_document_counts_the_letter_towards_its_page(store: MemoryStore) -> N
 def test_an_empty_store_counts_zero() -> None:
     empty = MemoryStore()
     counted = stats.store_stats(empty)
-    assert counted == stats.Stats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    assert counted == stats.Stats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
     assert stats.by_document(empty) == []
 
 
 def test_counts_cannot_be_changed_after_they_are_made() -> None:
-    counted = stats.Stats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    counted = stats.Stats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
     with pytest.raises(dataclasses.FrozenInstanceError):
         counted.documents = 1  # type: ignore[misc]

@@ -137,7 +137,7 @@ CASES = [
         "disputes: [council-denies-arming]",
         "'council-denies-arming' disputes itself",
         "",
-        30,
+        31,
     ),
     (
         "disputes-an-unknown-assertion",
@@ -146,7 +146,7 @@ CASES = [
         "disputes: [bob-council-armed-gild]",
         "unknown assertion 'bob-council-armed-gild' in 'disputes'",
         "did you mean 'bob-council-armed-guild'?",
-        30,
+        31,
     ),
     (
         "corroborates-an-unknown-assertion",
@@ -155,7 +155,7 @@ CASES = [
         '    prefix: "And again:"\n    corroborates: [nothing-here]\n',
         "unknown assertion 'nothing-here' in 'corroborates'",
         "use the id of an assertion in the seeds",
-        47,
+        48,
     ),
     (
         "exemption-not-in-the-text",
@@ -164,7 +164,7 @@ CASES = [
         '    prefix: "And again:"\nno_checkable_claim:\n  - text: Not in the text at all\n    why: test\n',
         "no_checkable_claim text not found in 'fixture-page': \"Not in the text at all\"",
         "copy the sentence's opening words exactly",
-        53,
+        54,
     ),
     (
         "certainty-not-a-value",
@@ -191,7 +191,7 @@ CASES = [
         "stated_in: fixture-lettre",
         "unknown document 'fixture-lettre' (stated_in of 'carol-guild-liberated-port-town')",
         "did you mean 'fixture-letter'?",
-        38,
+        39,
     ),
     (
         "unknown-document-in-via",
@@ -200,7 +200,7 @@ CASES = [
         "via: [{by: alice-example, in: nowhere-page}]",
         "unknown document 'nowhere-page' (document in 'via')",
         "declare it under 'documents:'",
-        33,
+        34,
     ),
     (
         "unknown-addressee",
@@ -209,7 +209,7 @@ CASES = [
         "addressee: town-counsel",
         "unknown entity 'town-counsel' (addressee of 'carol-guild-liberated-port-town')",
         "did you mean 'town-council'?",
-        38,
+        39,
     ),
     (
         "no-claim-triple",
@@ -218,7 +218,7 @@ CASES = [
         "    claim: []\n",
         "assertion 'page-guild-met-council-again' has no claim triple",
         "write claim: [[subject, relation, object]]",
-        47,
+        48,
     ),
     (
         "literal-for-an-entity-relation",
@@ -227,7 +227,7 @@ CASES = [
         "claim: [[harbour-guild, met, {text: the council}]]",
         "'met' links to an entity, not a literal",
         "write an entity id as the object",
-        48,
+        49,
     ),
     (
         "claim-date-does-not-parse",
@@ -236,7 +236,7 @@ CASES = [
         "claim: [[harbour-guild, describedAs, {date: 1902-13-01}]]",
         "date '1902-13-01' does not parse",
         "write the date as YYYY-MM-DD, YYYY-MM or YYYY",
-        48,
+        49,
     ),
 ]
 
