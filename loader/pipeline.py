@@ -12,12 +12,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import DefaultGraph
 from pyoxigraph import Quad
 from pyoxigraph import QuerySolutions
-from pyoxigraph import RdfFormat
 from pyoxigraph import Store as OxStore
-from pyoxigraph import serialize
 from rdflib import Graph
 
 from loader import infer
@@ -139,12 +136,7 @@ def quads_of(prepared: Prepared, progress: Progress | None = None) -> Iterator[Q
 
 def _shacl_check(prepared: Prepared) -> Callable[[OxStore], None]:
     def check(staged: OxStore) -> None:
-        default = staged.quads_for_pattern(None, None, None, DefaultGraph())
-        data = Graph().parse(
-            data=serialize((q.triple for q in default), format=RdfFormat.N_TRIPLES),
-            format="nt",
-        )
-        problems = shacl.shacl_problems(data, prepared.shapes, prepared.corpus)
+        problems = shacl.shacl_problems(staged, prepared.shapes, prepared.corpus)
         if problems:
             raise ValidationError(problems)
 
