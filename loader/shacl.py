@@ -482,7 +482,7 @@ def check_store(store: Store, shapes: Graph) -> list[Result]:
         assert isinstance(answer, QuerySolutions)
         targeted = {solution["this"].value for solution in answer}  # type: ignore[union-attr]
         message = compiler.message(node)
-        for row in sparql_rows[node]:
+        for row in sorted(set(sparql_rows[node])):  # pyshacl reports a focus node once
             if row in targeted:
                 results.append(Result(row, None, "SPARQLConstraintComponent", message, row, shape))
     return results
