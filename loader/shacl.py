@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from collections.abc import Callable
 from collections.abc import Iterator
 
 from pyoxigraph import QuerySolutions
@@ -461,18 +462,24 @@ def _explain(store: Store, compiler: _Compiler, result: Result) -> Iterator[Resu
             yield from _run(store, compiler, check)
 
 
-def check_store(store: Store, shapes: Graph) -> list[Result]:
+def check_store(
+    store: Store, shapes: Graph, progress: Callable[[int, int], None] | None = None
+) -> list[Result]:
     """Validate the default graph of *store* against *shapes*.
 
     :returns: every violation, one Result per result pyshacl would report, each
         with the violations inside nested shapes that explain it.
     :raises LoadError: if the shapes use a feature the compiler does not support.
     """
+    tell = progress or (lambda done, total: None)
+    tell(0, 0)
     sparql_rows = run_sparql_constraints(store, shapes)
     compiler = _Compiler(shapes, sparql_rows)
     results: list[Result] = []
-    for check in compile_checks(shapes, sparql_rows):
+    checks = compile_checks(shapes, sparql_rows)
+    for done, check in enumerate(checks, start=1):
         results += _run(store, compiler, check)
+        tell(done, len(checks))
     for shape, node, _ in sparql_constraints(shapes):
         target = compiler.targets(shape)
         if target is None or not sparql_rows.get(node):
@@ -488,10 +495,16 @@ def check_store(store: Store, shapes: Graph) -> list[Result]:
     return results
 
 
-def shacl_problems(data: Store | Graph, shapes: Graph, corpus: Corpus) -> list[Problem]:
+def shacl_problems(
+    data: Store | Graph,
+    shapes: Graph,
+    corpus: Corpus,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Problem]:
     """Validate the default graph of *data*; map each violation back to its seed file and line.
 
     :param data: the staged Oxigraph store (or an rdflib graph, copied into one).
+    :param progress: called with (constraints checked, constraints in all).
     :returns: one Problem per violation (empty when the graph conforms).
     :raises LoadError: if the shapes use a feature the checker does not support.
     """
@@ -500,4 +513,5 @@ def shacl_problems(data: Store | Graph, shapes: Graph, corpus: Corpus) -> list[P
         store.load(data.serialize(format="nt", encoding="utf-8"), format=RdfFormat.N_TRIPLES)
         data = store
     where_of = where_by_iri(corpus)
-    return [where_of(r.focus).problem(r.text(), HINT) for r in check_store(data, shapes)]
+    found = check_store(data, shapes, progress)
+    return [where_of(r.focus).problem(r.text(), HINT) for r in found]

@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 Term = NamedNode | Literal
 Result = QuerySolutions | QueryBoolean | QueryTriples | Iterator[Triple]
 Check = Callable[[OxStore], None]
+Stages = Callable[[str, int, int], None]
 _S = TypeVar("_S", bound="_Closing")
 CURRENT = "CURRENT"
 STORES = "stores"
@@ -77,11 +78,14 @@ class Store(Protocol):
         :raises StoreError: if the store cannot be read.
         """
 
-    def replace(self, quads: Iterable[Quad], check: Check | None = None) -> int:
+    def replace(
+        self, quads: Iterable[Quad], check: Check | None = None, progress: Stages | None = None
+    ) -> int:
         """Replace the whole dataset atomically; return the number of quads written.
 
         :param check: called with the staged new dataset before it goes live; if
             it raises, the new dataset is dropped and the old one stays.
+        :param progress: told of the store's own stages as ``(stage, done, total)``.
         :raises StoreError: if writing fails (the previous dataset stays live).
         """
 
@@ -191,7 +195,9 @@ class MemoryStore(_LocalStore):
     def _oxigraph(self) -> OxStore:
         return self._store
 
-    def replace(self, quads: Iterable[Quad], check: Check | None = None) -> int:
+    def replace(
+        self, quads: Iterable[Quad], check: Check | None = None, progress: Stages | None = None
+    ) -> int:
         fresh = OxStore()
         fresh.extend(quads)
         if check is not None:
@@ -249,15 +255,21 @@ class OxigraphStore(_LocalStore):
             self._opened = path.name
         return self._store
 
-    def replace(self, quads: Iterable[Quad], check: Check | None = None) -> int:
+    def replace(
+        self, quads: Iterable[Quad], check: Check | None = None, progress: Stages | None = None
+    ) -> int:
         if not self.writable:
             raise StoreError("the store was opened read-only")
+        tell = progress or (lambda stage, done, total: None)
 
         def fill(fresh: OxStore) -> None:
-            fresh.bulk_extend(quads)
+            fresh.bulk_extend(quads)  # the bulk loader: sorted files, no transaction log
             fresh.flush()
             if check is not None:
                 check(fresh)
+            tell("optimizing", 0, 1)
+            fresh.optimize()  # compact once now rather than on the readers' time
+            tell("optimizing", 1, 1)
 
         return self._write_new(fill)
 
@@ -384,7 +396,9 @@ class RemoteStore(_Closing):
             raise StoreError(f"{url} answered {response.status_code}: {response.text[:300]}")
         return response
 
-    def replace(self, quads: Iterable[Quad], check: Check | None = None) -> int:
+    def replace(
+        self, quads: Iterable[Quad], check: Check | None = None, progress: Stages | None = None
+    ) -> int:
         staged = OxStore()
         staged.extend(quads)
         if check is not None:
