@@ -26,6 +26,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF
 from rdflib.term import Node
 
+from loader import constraints
 from loader import pipeline
 from loader import shacl
 from loader.errors import LoadError
@@ -288,7 +289,7 @@ def _node_shapes(shapes: Graph) -> Iterator[Node]:
 
 def _leaves(shapes: Graph) -> set[tuple[Node, str]]:
     """Every constraint of the shapes: (node or property shape, component)."""
-    compiler = shacl._Compiler(shapes, {})
+    compiler = constraints.Compiler(shapes, {})
     leaves = set()
     for shape in set(_node_shapes(shapes)):
         leaves |= {(shape, component) for component, _ in compiler.node_patterns(shape, "?x")}
