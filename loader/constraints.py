@@ -18,7 +18,9 @@ A feature the compiler does not know is refused with an error naming it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
+from collections.abc import Callable
 from collections.abc import Iterator
 
 from rdflib import Graph
@@ -90,13 +92,34 @@ def _term(node: Node) -> str:
     raise LoadError(f"shapes.ttl: cannot compile the blank node {node} as a SPARQL term")
 
 
-class Compiler:
-    """Translate shapes into SPARQL violation patterns (one instance per check run)."""
+@dataclasses.dataclass(frozen=True)
+class Candidates:
+    """The nodes a nested shape is checked on: a pattern that binds them to a variable."""
 
-    def __init__(self, shapes: Graph, sparql_rows: dict[Node, list[str]]) -> None:
+    key: str
+    pattern: Callable[[str], str]
+
+
+class Compiler:
+    """Translate shapes into SPARQL violation patterns (one instance per check run).
+
+    With *run* (a query → the ``?this`` of each row, as N-Triples terms), a nested
+    shape is checked once, on all its candidate nodes together, and its uses
+    become ``VALUES`` over the nodes that failed: each query stays a scan with a
+    few joins, where nested ``EXISTS`` would repeat the whole shape per node.
+    """
+
+    def __init__(
+        self,
+        shapes: Graph,
+        sparql_rows: dict[Node, list[str]],
+        run: Callable[[str], list[str]] | None = None,
+    ) -> None:
         self.shapes = shapes
         self.sparql_rows = sparql_rows
+        self.run = run
         self.fresh = itertools.count()
+        self.failed: dict[tuple[Node, str], list[str]] = {}
 
     def var(self) -> str:
         return f"?v{next(self.fresh)}"
@@ -117,8 +140,15 @@ class Compiler:
             raise LoadError(f"shapes.ttl: only predicate paths are supported, not {path!r}")
         return f"<{path}>"
 
-    def violates(self, shape: Node, focus: str) -> str:
-        """Return a pattern that matches when the bound *focus* does not conform to *shape*."""
+    def violates(self, shape: Node, focus: str, among: Candidates | None = None) -> str:
+        """Return a pattern that matches when the bound *focus* does not conform to *shape*.
+
+        :param among: the nodes *focus* ranges over; with a runner, *shape* is checked
+            on all of them at once and the pattern is a ``VALUES`` of those that fail.
+        """
+        if self.run is not None and among is not None:
+            failed = self.failed_nodes(shape, among)
+            return f"VALUES {focus} {{ {' '.join(failed)} }}" if failed else "FILTER (false)"
         patterns = [p for _, p in self.node_patterns(shape, focus)]
         for property_shape in self.shapes.objects(shape, SH.property):
             patterns += [p for _, p, _ in self.property_patterns(property_shape, focus, False)]
@@ -126,10 +156,34 @@ class Compiler:
             return "FILTER (false)"
         return " UNION ".join(f"{{ {pattern} }}" for pattern in patterns)
 
-    def conforms(self, shape: Node, value: str) -> str:
-        return f"NOT EXISTS {{ {self.violates(shape, value)} }}"
+    def failed_nodes(self, shape: Node, among: Candidates) -> list[str]:
+        """Check *shape* on every candidate node; return those that fail (N-Triples terms)."""
+        key = (shape, among.key)
+        if key not in self.failed:
+            assert self.run is not None
+            found: set[str] = set()
+            for check in shape_checks(self, shape, among.pattern("?this"), True, among):
+                found.update(self.run(check.query))
+            self.failed[key] = sorted(found)
+        return self.failed[key]
 
-    def node_patterns(self, shape: Node, value: str) -> list[tuple[str, str]]:
+    def values_of(self, among: Candidates | None, path: str) -> Candidates | None:
+        """The values of *path* on the candidate nodes *among*."""
+        if among is None:
+            return None
+
+        def pattern(var: str) -> str:
+            node = self.var()
+            return f"{{ SELECT DISTINCT {var} WHERE {{ {among.pattern(node)} {node} {path} {var} . }} }}"
+
+        return Candidates(f"{among.key} {path}", pattern)
+
+    def conforms(self, shape: Node, value: str, among: Candidates | None = None) -> str:
+        return f"NOT EXISTS {{ {self.violates(shape, value, among)} }}"
+
+    def node_patterns(
+        self, shape: Node, value: str, among: Candidates | None = None
+    ) -> list[tuple[str, str]]:
         """(component, pattern) for the constraints a shape puts on *value* itself."""
         found = []
         for parameter, argument in sorted(self.shapes.predicate_objects(shape)):
@@ -138,12 +192,14 @@ class Compiler:
             if parameter == SH.sparql:
                 found.append(("SPARQLConstraintComponent", self.sparql_pattern(argument, value)))
                 continue
-            test = self.value_test(parameter, argument, value)
+            test = self.value_test(parameter, argument, value, among)
             found.append((test[0], f"FILTER ({test[1]})"))
         return found
 
-    def value_test(self, parameter: Node, argument: Node, v: str) -> tuple[str, str]:
-        """(component, expression true when *v* fails the constraint)."""
+    def value_test(
+        self, parameter: Node, argument: Node, v: str, among: Candidates | None = None
+    ) -> tuple[str, str]:
+        """(component, expression true when *v* fails the constraint; *v* ranges over *among*)."""
         if parameter == SH["class"]:
             return "ClassConstraintComponent", f"NOT EXISTS {{ {v} {_SUBCLASS} {_term(argument)} }}"
         if parameter == SH.datatype:
@@ -184,11 +240,11 @@ class Compiler:
             regex = f"REGEX(STR({v}), {_term(argument)}{extra})"
             return "PatternConstraintComponent", f"isBlank({v}) || !{regex}"
         if parameter == SH.node:
-            return "NodeConstraintComponent", f"EXISTS {{ {self.violates(argument, v)} }}"
+            return "NodeConstraintComponent", f"EXISTS {{ {self.violates(argument, v, among)} }}"
         if parameter == SH["not"]:
-            return "NotConstraintComponent", self.conforms(argument, v)
+            return "NotConstraintComponent", self.conforms(argument, v, among)
         if parameter in (SH["or"], SH["and"], SH.xone):
-            parts = [self.conforms(s, v) for s in Collection(self.shapes, argument)]
+            parts = [self.conforms(s, v, among) for s in Collection(self.shapes, argument)]
             if parameter == SH["or"]:
                 return "OrConstraintComponent", f"!({' || '.join(parts) or 'false'})"
             if parameter == SH["and"]:
@@ -203,13 +259,15 @@ class Compiler:
         return next(iter(self.shapes.subjects(parameter, argument)))
 
     def property_patterns(
-        self, shape: Node, focus: str, report: bool = True
+        self, shape: Node, focus: str, report: bool = True, among: Candidates | None = None
     ) -> list[tuple[str, str, bool]]:
         """(component, pattern, reports a value) for each constraint of a property shape.
 
         With *report*, a value constraint binds its failing value to ``?value``.
+        *among* is what *focus* ranges over (see :meth:`violates`).
         """
         path = self.path(shape)
+        values = self.values_of(among, path)
         found: list[tuple[str, str, bool]] = []
         for parameter, argument in sorted(self.shapes.predicate_objects(shape)):
             if parameter in _NOT_CONSTRAINTS and parameter not in (
@@ -230,10 +288,10 @@ class Compiler:
                 if qualified is None:
                     raise LoadError(f"shapes.ttl: {parameter} without sh:qualifiedValueShape")
                 if parameter == SH.qualifiedMinCount:
-                    pattern = self._min(focus, path, argument, qualified)
+                    pattern = self._min(focus, path, argument, qualified, values)
                     found.append(("QualifiedMinCountConstraintComponent", pattern, False))
                 else:
-                    pattern = self._max(focus, path, argument, qualified)
+                    pattern = self._max(focus, path, argument, qualified, values)
                     found.append(("QualifiedMaxCountConstraintComponent", pattern, False))
             elif (
                 parameter == SH.qualifiedValueShape or parameter == SH.qualifiedValueShapesDisjoint
@@ -261,30 +319,47 @@ class Compiler:
                 found.append(("UniqueLangConstraintComponent", pattern, False))
             else:
                 value = self.var()
-                component, fails = self.value_test(parameter, argument, value)
+                component, fails = self.value_test(parameter, argument, value, values)
                 pattern = f"{focus} {path} {value} . FILTER ({fails})"
                 pattern += f" BIND ({value} AS ?value)" if report else ""
                 found.append((component, pattern, True))
         return found
 
-    def _distinct(self, focus: str, path: str, count: int, qualified: Node | None) -> str:
+    def _distinct(
+        self, focus: str, path: str, count: int, qualified: Node | None, among: Candidates | None
+    ) -> str:
         """A pattern matching when *focus* has at least *count* distinct (qualified) values."""
         if count > 8:
             raise LoadError(f"shapes.ttl: counts above 8 are not supported, not {count}")
         values = [self.var() for _ in range(count)]
         parts = [f"{focus} {path} {value} ." for value in values]
         if qualified is not None:
-            parts += [f"FILTER ({self.conforms(qualified, value)})" for value in values]
+            parts += [f"FILTER ({self.conforms(qualified, value, among)})" for value in values]
         parts += [f"FILTER (!sameTerm({a}, {b}))" for a, b in itertools.combinations(values, 2)]
         return " ".join(parts)
 
-    def _min(self, focus: str, path: str, count: Node, qualified: Node | None = None) -> str:
+    def _min(
+        self,
+        focus: str,
+        path: str,
+        count: Node,
+        qualified: Node | None = None,
+        among: Candidates | None = None,
+    ) -> str:
         if int(count) <= 0:  # type: ignore[call-overload]
             return "FILTER (false)"
-        return f"FILTER NOT EXISTS {{ {self._distinct(focus, path, int(count), qualified)} }}"  # type: ignore[call-overload]
+        distinct = self._distinct(focus, path, int(count), qualified, among)  # type: ignore[call-overload]
+        return f"FILTER NOT EXISTS {{ {distinct} }}"
 
-    def _max(self, focus: str, path: str, count: Node, qualified: Node | None = None) -> str:
-        return self._distinct(focus, path, int(count) + 1, qualified)  # type: ignore[call-overload]
+    def _max(
+        self,
+        focus: str,
+        path: str,
+        count: Node,
+        qualified: Node | None = None,
+        among: Candidates | None = None,
+    ) -> str:
+        return self._distinct(focus, path, int(count) + 1, qualified, among)  # type: ignore[call-overload]
 
     def sparql_pattern(self, constraint: Node, value: str) -> str:
         rows = sorted(set(self.sparql_rows.get(constraint, [])))
@@ -292,18 +367,19 @@ class Compiler:
             return "FILTER (false)"
         return f"VALUES {value} {{ {' '.join(f'<{row}>' for row in rows)} }}"
 
-    def targets(self, shape: Node) -> str | None:
+    def targets(self, shape: Node, this: str = "?this") -> str | None:
+        """A pattern binding *this* to every focus node of *shape* (None: it targets nothing)."""
         patterns = []
         for cls in self.shapes.objects(shape, SH.targetClass):
-            patterns.append(f"?this {_SUBCLASS} {_term(cls)} .")
+            patterns.append(f"{this} {_SUBCLASS} {_term(cls)} .")
         for node in self.shapes.objects(shape, SH.targetNode):
-            patterns.append(f"VALUES ?this {{ {_term(node)} }}")
+            patterns.append(f"VALUES {this} {{ {_term(node)} }}")
         for predicate in self.shapes.objects(shape, SH.targetSubjectsOf):
-            patterns.append(f"?this {_term(predicate)} [] .")
+            patterns.append(f"{this} {_term(predicate)} [] .")
         for predicate in self.shapes.objects(shape, SH.targetObjectsOf):
-            patterns.append(f"[] {_term(predicate)} ?this .")
+            patterns.append(f"[] {_term(predicate)} {this} .")
         if (shape, RDF.type, RDFS.Class) in self.shapes:
-            patterns.append(f"?this {_SUBCLASS} {_term(shape)} .")
+            patterns.append(f"{this} {_SUBCLASS} {_term(shape)} .")
         if not patterns:
             return None
         return " UNION ".join(f"{{ {p} }}" for p in patterns)
@@ -322,14 +398,21 @@ def sparql_constraints(shapes: Graph) -> Iterator[tuple[Node, Node, str]]:
         yield shape, node, "\n".join(declarations) + "\n" + select
 
 
-def shape_checks(compiler: Compiler, shape: Node, target: str, nested: bool) -> list[Check]:
+def shape_checks(
+    compiler: Compiler,
+    shape: Node,
+    target: str,
+    nested: bool,
+    among: Candidates | None = None,
+) -> list[Check]:
     """One check per constraint of *shape* for the focus nodes *target* binds to ``?this``.
 
     SHACL-SPARQL constraints are included only when *nested* (top-level ones are
-    reported row by row by :func:`check_store`).
+    reported row by row by :func:`check_store`). *among* describes the same nodes
+    as *target*, for shapes nested in this one.
     """
     checks = []
-    for component, pattern in compiler.node_patterns(shape, "?this"):
+    for component, pattern in compiler.node_patterns(shape, "?this", among):
         if component == "SPARQLConstraintComponent" and not nested:
             continue
         query = f"SELECT ?this ?value WHERE {{ {target} {pattern} BIND (?this AS ?value) }}"
@@ -341,24 +424,29 @@ def shape_checks(compiler: Compiler, shape: Node, target: str, nested: bool) -> 
     for property_shape in compiler.shapes.objects(shape, SH.property):
         path = str(compiler.shapes.value(property_shape, SH.path))
         message = compiler.message(property_shape)
-        for component, pattern, valued in compiler.property_patterns(property_shape, "?this"):
+        patterns = compiler.property_patterns(property_shape, "?this", True, among)
+        for component, pattern, valued in patterns:
             head = "SELECT DISTINCT ?this ?value" if valued else "SELECT DISTINCT ?this"
             query = f"{head} WHERE {{ {target} {pattern} }}"
             checks.append(Check(property_shape, component, path, message, query, valued))
     return checks
 
 
-def compile_checks(shapes: Graph, sparql_rows: dict[Node, list[str]]) -> list[Check]:
+def compile_checks(compiler: Compiler) -> list[Check]:
     """Translate every constraint of every targeted shape into one violation query.
 
-    :param sparql_rows: for each SHACL-SPARQL constraint node, the ``$this`` of each
-        row it returned over the whole data (see :func:`run_sparql_constraints`).
+    With the compiler's runner, nested shapes are checked (run) while compiling.
+
     :raises LoadError: if the shapes use a feature the compiler does not support.
     """
-    compiler = Compiler(shapes, sparql_rows)
     checks = []
-    for shape in sorted(set(shapes.subjects()), key=str):
+    for shape in sorted(set(compiler.shapes.subjects()), key=str):
         target = compiler.targets(shape)
         if target is not None:
-            checks += shape_checks(compiler, shape, target, nested=False)
+            among = Candidates(f"targets of {shape}", functools.partial(_targets, compiler, shape))
+            checks += shape_checks(compiler, shape, target, False, among)
     return checks
+
+
+def _targets(compiler: Compiler, shape: Node, var: str) -> str:
+    return compiler.targets(shape, var) or "FILTER (false)"

@@ -144,9 +144,15 @@ def check_store(
     tell = progress or (lambda done, total: None)
     tell(0, 0)
     sparql_rows = run_sparql_constraints(store, shapes)
-    compiler = Compiler(shapes, sparql_rows)
+
+    def run(query: str) -> list[str]:
+        answer = store.query(query)
+        assert isinstance(answer, QuerySolutions)
+        return [str(solution["this"]) for solution in answer]
+
+    compiler = Compiler(shapes, sparql_rows, run)
     results: list[Result] = []
-    checks = compile_checks(shapes, sparql_rows)
+    checks = compile_checks(compiler)
     for done, check in enumerate(checks, start=1):
         results += _run(store, compiler, check)
         tell(done, len(checks))
