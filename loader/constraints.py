@@ -37,6 +37,9 @@ from loader.errors import LoadError
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 _SUBCLASS = f"<{RDF.type}>/<{RDFS.subClassOf}>*"
+# Where the checker marks the nodes that fail a nested shape while it runs (removed after).
+SCRATCH = "urn:attest:shacl:failed"
+FAILS = "urn:attest:shacl:fails"
 # Datatypes whose lexical form Oxigraph can check with a cast (ill-typed values fail SHACL).
 _CASTS = {
     XSD.integer,
@@ -103,9 +106,10 @@ class Candidates:
 class Compiler:
     """Translate shapes into SPARQL violation patterns (one instance per check run).
 
-    With *run* (a query → the ``?this`` of each row, as N-Triples terms), a nested
+    With *mark* (a query and a key IRI → records the ``?this`` of each row under
+    that key in the scratch graph :data:`SCRATCH`, returning how many), a nested
     shape is checked once, on all its candidate nodes together, and its uses
-    become ``VALUES`` over the nodes that failed: each query stays a scan with a
+    become one index probe in the scratch graph: each query stays a scan with a
     few joins, where nested ``EXISTS`` would repeat the whole shape per node.
     """
 
@@ -113,13 +117,17 @@ class Compiler:
         self,
         shapes: Graph,
         sparql_rows: dict[Node, list[str]],
-        run: Callable[[str], list[str]] | None = None,
+        mark: Callable[[str, str], int] | None = None,
     ) -> None:
         self.shapes = shapes
         self.sparql_rows = sparql_rows
-        self.run = run
+        self.mark = mark
         self.fresh = itertools.count()
-        self.failed: dict[tuple[Node, str], list[str]] = {}
+        self.failed: dict[tuple[Node, str], str | None] = {}
+
+    def instance(self, node: str, cls: Node) -> str:
+        """A pattern matching when *node* is an instance of *cls* (``rdfs:subClassOf`` followed)."""
+        return f"{node} {_SUBCLASS} {_term(cls)} ."
 
     def var(self) -> str:
         return f"?v{next(self.fresh)}"
@@ -146,9 +154,11 @@ class Compiler:
         :param among: the nodes *focus* ranges over; with a runner, *shape* is checked
             on all of them at once and the pattern is a ``VALUES`` of those that fail.
         """
-        if self.run is not None and among is not None:
-            failed = self.failed_nodes(shape, among)
-            return f"VALUES {focus} {{ {' '.join(failed)} }}" if failed else "FILTER (false)"
+        if self.mark is not None and among is not None:
+            key = self.failed_key(shape, among)
+            if key is None:
+                return "FILTER (false)"
+            return f"GRAPH <{SCRATCH}> {{ <{key}> <{FAILS}> {focus} }}"
         patterns = [p for _, p in self.node_patterns(shape, focus)]
         for property_shape in self.shapes.objects(shape, SH.property):
             patterns += [p for _, p, _ in self.property_patterns(property_shape, focus, False)]
@@ -156,16 +166,20 @@ class Compiler:
             return "FILTER (false)"
         return " UNION ".join(f"{{ {pattern} }}" for pattern in patterns)
 
-    def failed_nodes(self, shape: Node, among: Candidates) -> list[str]:
-        """Check *shape* on every candidate node; return those that fail (N-Triples terms)."""
-        key = (shape, among.key)
-        if key not in self.failed:
-            assert self.run is not None
-            found: set[str] = set()
+    def failed_key(self, shape: Node, among: Candidates) -> str | None:
+        """Check *shape* on every candidate node and mark those that fail.
+
+        :returns: the key they are marked under in :data:`SCRATCH`, None if none failed.
+        """
+        memo = (shape, among.key)
+        if memo not in self.failed:
+            assert self.mark is not None
+            key = f"{SCRATCH}/{len(self.failed)}"
+            marked = 0
             for check in shape_checks(self, shape, among.pattern("?this"), True, among):
-                found.update(self.run(check.query))
-            self.failed[key] = sorted(found)
-        return self.failed[key]
+                marked += self.mark(check.query, key)
+            self.failed[memo] = key if marked else None
+        return self.failed[memo]
 
     def values_of(self, among: Candidates | None, path: str) -> Candidates | None:
         """The values of *path* on the candidate nodes *among*."""
@@ -201,7 +215,7 @@ class Compiler:
     ) -> tuple[str, str]:
         """(component, expression true when *v* fails the constraint; *v* ranges over *among*)."""
         if parameter == SH["class"]:
-            return "ClassConstraintComponent", f"NOT EXISTS {{ {v} {_SUBCLASS} {_term(argument)} }}"
+            return "ClassConstraintComponent", f"NOT EXISTS {{ {self.instance(v, argument)} }}"
         if parameter == SH.datatype:
             fails = f"!isLiteral({v}) || DATATYPE({v}) != {_term(argument)}"
             if argument in _CASTS:
@@ -371,7 +385,7 @@ class Compiler:
         """A pattern binding *this* to every focus node of *shape* (None: it targets nothing)."""
         patterns = []
         for cls in self.shapes.objects(shape, SH.targetClass):
-            patterns.append(f"{this} {_SUBCLASS} {_term(cls)} .")
+            patterns.append(self.instance(this, cls))
         for node in self.shapes.objects(shape, SH.targetNode):
             patterns.append(f"VALUES {this} {{ {_term(node)} }}")
         for predicate in self.shapes.objects(shape, SH.targetSubjectsOf):
@@ -379,7 +393,7 @@ class Compiler:
         for predicate in self.shapes.objects(shape, SH.targetObjectsOf):
             patterns.append(f"[] {_term(predicate)} {this} .")
         if (shape, RDF.type, RDFS.Class) in self.shapes:
-            patterns.append(f"{this} {_SUBCLASS} {_term(shape)} .")
+            patterns.append(self.instance(this, shape))
         if not patterns:
             return None
         return " UNION ".join(f"{{ {p} }}" for p in patterns)

@@ -26,6 +26,8 @@ import dataclasses
 from collections.abc import Callable
 from collections.abc import Iterator
 
+from pyoxigraph import NamedNode
+from pyoxigraph import Quad
 from pyoxigraph import QuerySolutions
 from pyoxigraph import RdfFormat
 from pyoxigraph import Store
@@ -33,6 +35,8 @@ from rdflib import Graph
 from rdflib.collection import Collection
 from rdflib.term import Node
 
+from loader.constraints import FAILS
+from loader.constraints import SCRATCH
 from loader.constraints import SH
 from loader.constraints import Check
 from loader.constraints import Compiler
@@ -145,17 +149,25 @@ def check_store(
     tell(0, 0)
     sparql_rows = run_sparql_constraints(store, shapes)
 
-    def run(query: str) -> list[str]:
+    scratch, fails = NamedNode(SCRATCH), NamedNode(FAILS)
+
+    def mark(query: str, key: str) -> int:
         answer = store.query(query)
         assert isinstance(answer, QuerySolutions)
-        return [str(solution["this"]) for solution in answer]
+        subject = NamedNode(key)
+        quads = [Quad(subject, fails, row["this"], scratch) for row in answer]
+        store.extend(quads)
+        return len(quads)
 
-    compiler = Compiler(shapes, sparql_rows, run)
+    compiler = Compiler(shapes, sparql_rows, mark)
     results: list[Result] = []
-    checks = compile_checks(compiler)
-    for done, check in enumerate(checks, start=1):
-        results += _run(store, compiler, check)
-        tell(done, len(checks))
+    try:
+        checks = compile_checks(compiler)
+        for done, check in enumerate(checks, start=1):
+            results += _run(store, compiler, check)
+            tell(done, len(checks))
+    finally:
+        store.remove_graph(scratch)  # the staged data leaves the check as it came
     for shape, node, _ in sparql_constraints(shapes):
         target = compiler.targets(shape)
         if target is None or not sparql_rows.get(node):

@@ -2,8 +2,8 @@
 
     python tests/benchmarks/bench_load.py --assertions 5000
 
-Writes a synthetic seed set (invented entities, one invented text, N assertions
-over it; nothing here is a real source) to a temporary directory, then runs the
+Writes a synthetic seed set (invented entities, invented texts of 100 assertions
+each by default, N assertions in all; nothing here is a real source) to a temporary directory, then runs the
 real load into an on-disk store and prints each stage's wall and CPU time (from
 the load's own progress reports), quads per assertion, store size and peak RSS.
 """
@@ -22,15 +22,13 @@ from loader.settings import resolve
 RELATIONS = ("armed", "created", "supported", "fought", "met", "killed", "commanded")
 
 
-def write_seeds(root: Path, assertions: int, entities: int = 200) -> None:
+def write_seeds(
+    root: Path, assertions: int, entities: int = 200, per_document: int | None = 100
+) -> None:
+    """Write N invented assertions, *per_document* to an invented text (None: one text)."""
     (root / "texts").mkdir(parents=True)
     (root / "entities").mkdir()
     (root / "documents").mkdir()
-    lines = [
-        f"Sentence {i}: Agent {i % entities} acted on Agent {(i * 7 + 1) % entities}, line {i}."
-        for i in range(assertions)
-    ]
-    (root / "texts" / "synthetic.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     people = "\n".join(
         f"  - id: agent-{i}\n    type: {'Person' if i % 2 else 'Organization'}\n    label: Agent {i}"
         for i in range(entities)
@@ -38,21 +36,31 @@ def write_seeds(root: Path, assertions: int, entities: int = 200) -> None:
     (root / "entities" / "synthetic.yaml").write_text(
         "# SYNTHETIC benchmark data\nentities:\n" + people + "\n", encoding="utf-8"
     )
-    items = []
-    for i in range(assertions):
-        relation = RELATIONS[i % len(RELATIONS)]
-        subject, obj = i % entities, (i * 7 + 1) % entities
-        if relation in ("killed", "commanded"):
-            relation = "supported"
-        items.append(
-            f"  - id: a-{i}\n    claim: [[agent-{subject}, {relation}, agent-{obj}]]\n"
-            f"    speaker: agent-{(i * 3) % entities}\n    quote: 'Sentence {i}: Agent'\n"
+    size = per_document or max(1, assertions)
+    for first in range(0, assertions, size):
+        numbers = range(first, min(first + size, assertions))
+        name = f"synthetic-{first // size:05d}"
+        lines = [
+            f"Sentence {i}: Agent {i % entities} acted on Agent {(i * 7 + 1) % entities}, line {i}."
+            for i in numbers
+        ]
+        (root / "texts" / f"{name}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        items = []
+        for i in numbers:
+            relation = RELATIONS[i % len(RELATIONS)]
+            subject, obj = i % entities, (i * 7 + 1) % entities
+            if relation in ("killed", "commanded"):
+                relation = "supported"
+            items.append(
+                f"  - id: a-{i}\n    claim: [[agent-{subject}, {relation}, agent-{obj}]]\n"
+                f"    speaker: agent-{(i * 3) % entities}\n    quote: 'Sentence {i}: Agent'\n"
+            )
+        document = (
+            f"# SYNTHETIC benchmark data\ndocuments:\n  - id: {name}\n    kind: Article\n"
+            f"    title: Synthetic benchmark text {name}\n    text: texts/{name}.txt\n"
+            "assertions:\n" + "".join(items)
         )
-    document = (
-        "documents:\n  - id: synthetic\n    kind: Article\n    title: Synthetic benchmark text\n"
-        "    text: texts/synthetic.txt\nassertions:\n" + "".join(items)
-    )
-    (root / "documents" / "synthetic.yaml").write_text(document, encoding="utf-8")
+        (root / "documents" / f"{name}.yaml").write_text(document, encoding="utf-8")
 
 
 class _Recorder:
@@ -75,10 +83,13 @@ def _size(path: Path) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assertions", type=int, default=2000)
+    parser.add_argument(
+        "--per-document", type=int, default=100, help="assertions per text (0: all in one)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as temporary:
         root = Path(temporary)
-        write_seeds(root / "seeds", args.assertions)
+        write_seeds(root / "seeds", args.assertions, per_document=args.per_document or None)
         settings = resolve({"seeds_dir": root / "seeds", "data_dir": root / "data"}, environ={})
         recorder = _Recorder()
         wall, cpu = time.perf_counter(), time.process_time()
