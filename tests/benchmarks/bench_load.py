@@ -68,12 +68,17 @@ class _Recorder:
 
     def __init__(self) -> None:
         self.first: dict[str, tuple[float, float]] = {}
-        self.last: dict[str, tuple[float, float, int]] = {}
+        self.last: dict[str, tuple[float, float, int, float]] = {}
 
     def __call__(self, done: int, total: int, stage: str = "building") -> None:
         now = (time.perf_counter(), time.process_time())
         self.first.setdefault(stage, now)
-        self.last[stage] = (*now, done)
+        self.last[stage] = (*now, done, _peak())
+
+
+def _peak() -> float:
+    """Peak resident set size so far, MiB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _size(path: Path) -> int:
@@ -95,17 +100,18 @@ def main() -> None:
         wall, cpu = time.perf_counter(), time.process_time()
         report = pipeline.load(settings, progress=recorder)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        peak = _peak()
         print(
             f"{args.assertions} assertions: {report.quads} quads "
             f"({report.quads / args.assertions:.1f} per assertion), "
             f"store {_size(root / 'data') / 2**20:.0f} MiB, peak RSS {peak:.0f} MiB"
         )
-        print(f"  {'stage':<12} {'wall s':>8} {'cpu s':>8}  count")
+        print(f"  {'stage':<12} {'wall s':>8} {'cpu s':>8} {'peak MiB':>9}  count")
         for stage, (first_wall, first_cpu) in recorder.first.items():
-            last_wall, last_cpu, done = recorder.last[stage]
+            last_wall, last_cpu, done, rss = recorder.last[stage]
             print(
-                f"  {stage:<12} {last_wall - first_wall:8.2f} {last_cpu - first_cpu:8.2f}  {done}"
+                f"  {stage:<12} {last_wall - first_wall:8.2f} {last_cpu - first_cpu:8.2f}"
+                f" {rss:9.0f}  {done}"
             )
         print(
             f"  {'total':<12} {wall:8.2f} {cpu:8.2f}  ({args.assertions / wall:.0f} assertions/s)"
