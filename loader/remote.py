@@ -170,7 +170,7 @@ class RemoteStore(_Closing):
             f"SELECT ?gen WHERE {{ GRAPH <{self.pointer}> {{ <{self.pointer}> <{GENERATION}> ?gen }} }}"
         )
         for row in rows:
-            return Generation(row["gen"].value)  # type: ignore[union-attr]
+            return Generation(row["gen"].value)
         return None
 
     def quads(self) -> Iterator[Quad]:
@@ -183,16 +183,16 @@ class RemoteStore(_Closing):
                 graph = row["g"]
                 yield Quad(
                     row["s"], row["p"], row["o"], graph if graph is not None else DefaultGraph()
-                )  # type: ignore[arg-type]
+                )
             return
         rows = self._rows(
             f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
             f'FILTER (?g = <{current.default_graph}> || STRSTARTS(STR(?g), "{current.named_prefix}")) }}'
         )
         for row in rows:
-            name = current.original(row["g"].value)  # type: ignore[union-attr]
+            name = current.original(row["g"].value)
             graph = NamedNode(name) if name is not None else DefaultGraph()
-            yield Quad(row["s"], row["p"], row["o"], graph)  # type: ignore[arg-type]
+            yield Quad(row["s"], row["p"], row["o"], graph)
 
     def is_empty(self) -> bool:
         answer = self._select([("query", "ASK { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }")])
@@ -301,7 +301,7 @@ def _batches(staged: OxStore, generation: Generation, size: int) -> Iterator[_Ba
     """Yield INSERT DATA bodies of at most *size* quads, each in its generation's graph."""
     batch = _Batch([], 0)
     graphs: list[str | None] = [None]
-    graphs += [g.value for g in staged.named_graphs()]  # type: ignore[union-attr]
+    graphs += [g.value for g in staged.named_graphs()]
     for name in graphs:
         pattern = DefaultGraph() if name is None else NamedNode(name)
         lines: list[str] = []
