@@ -17,6 +17,7 @@ read-only and reopen when ``CURRENT`` changes.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import shutil
@@ -49,6 +50,15 @@ Check = Callable[[OxStore], None]
 Stages = Callable[[str, int, int], None]
 _S = TypeVar("_S", bound="_Closing")
 CURRENT = "CURRENT"
+BULK_SLICE = 250_000  # quads per bulk-loader call
+
+
+def _counting(quads: Iterator[Quad], taken: list[int]) -> Iterator[Quad]:
+    for quad in quads:
+        taken[0] += 1
+        yield quad
+
+
 STORES = "stores"
 
 
@@ -263,7 +273,13 @@ class OxigraphStore(_LocalStore):
         tell = progress or (lambda stage, done, total: None)
 
         def fill(fresh: OxStore) -> None:
-            fresh.bulk_extend(quads)  # the bulk loader: sorted files, no transaction log
+            # The bulk loader (sorted files, no transaction log) buffers what it is given
+            # (about 1 KB a quad): feeding it in slices keeps memory bounded at any size.
+            it = iter(quads)
+            taken = [BULK_SLICE]
+            while taken[0] == BULK_SLICE:
+                taken[0] = 0
+                fresh.bulk_extend(_counting(itertools.islice(it, BULK_SLICE), taken))
             fresh.flush()
             if check is not None:
                 check(fresh)
