@@ -10,11 +10,10 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-import sys
+import time
 from collections.abc import Iterator
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import click
 from pyoxigraph import QueryBoolean
@@ -55,25 +54,36 @@ def settings_of(ctx: click.Context) -> Settings:
 
 
 class _ProgressPrinter:
-    """A progress bar on a terminal; a plain line per 10 % otherwise."""
+    """One line per stage of a load, with counts and a rate (per 10 % of a long stage)."""
+
+    UNITS = {
+        "reading": ("read", "files"),
+        "validating": ("validated", "assertions"),
+        "building": ("built", "assertions"),
+        "writing": ("wrote", "quads"),
+        "checking": ("checked", "SHACL constraints"),
+        "optimizing": ("optimized", "stores"),
+    }
 
     def __init__(self) -> None:
-        self.bar: Any = None
-        self.last = -1
+        self.started: dict[str, float] = {}
+        self.last: dict[str, int] = {}
 
-    def __call__(self, done: int, total: int) -> None:
-        if sys.stderr.isatty():
-            if self.bar is None:
-                self.bar = click.progressbar(length=total, label="building", file=sys.stderr)
-                self.bar.__enter__()
-            self.bar.update(done - self.bar.pos)
-            if done == total:
-                self.bar.__exit__(None, None, None)
+    def __call__(self, done: int, total: int, stage: str = "building") -> None:
+        now = time.monotonic()
+        start = self.started.setdefault(stage, now)
+        if done == 0:
             return
-        step = max(1, total // 10)
-        if done == total or done // step != self.last // step:
-            click.echo(f"built {done}/{total} assertions", err=True)
-            self.last = done
+        step = max(1, total // 10) if total else 10**12  # unknown total: every report
+        last = self.last.get(stage, 0)
+        if total and done != total and done // step == last // step:
+            return
+        self.last[stage] = done
+        verb, unit = self.UNITS.get(stage, (stage, "items"))
+        count = f"{done}/{total}" if total else f"{done}"
+        seconds = now - start
+        rate = f" ({done / seconds:,.0f}/s)" if seconds > 0.5 else ""
+        click.echo(f"{verb} {count} {unit}{rate}", err=True)
 
 
 def _fail(exc: LoadError) -> click.ClickException:

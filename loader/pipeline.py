@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import inspect
 import itertools
 import logging
+import tempfile
 from collections.abc import Callable
+from collections.abc import Iterable
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import DefaultGraph
 from pyoxigraph import Quad
 from pyoxigraph import QuerySolutions
-from pyoxigraph import RdfFormat
 from pyoxigraph import Store as OxStore
-from pyoxigraph import serialize
 from rdflib import Graph
 
 from loader import infer
@@ -40,7 +40,12 @@ from loader.vocab import AT
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]
+Progress = Callable[..., None]
+"""``progress(done, total)`` while building; ``progress(done, total, stage=…)`` for every
+stage (reading, validating, building, writing, checking, optimizing) if it takes ``stage``.
+A stage starts with done 0 and ends with done == total; total 0 means not known ahead."""
+Stages = Callable[[str, int, int], None]
+WRITE_STEP = 200_000  # quads between two "writing" reports
 DIGESTED = ("*.yaml", "*.txt", "*.tsv", "*.ttl", "*.json")
 
 
@@ -101,12 +106,33 @@ def _schema(settings: Settings) -> tuple[Graph, Graph, Schema]:
     return ontology, infer.ontology_consequences(ontology, closed), Schema.from_closure(closed)
 
 
-def prepare(settings: Settings) -> Prepared:
+def stages_of(progress: Progress | None) -> Stages:
+    """Adapt a progress callback to ``(stage, done, total)`` calls (see :data:`Progress`)."""
+    if progress is None:
+        return lambda stage, done, total: None
+    try:
+        takes_stage = "stage" in inspect.signature(progress).parameters
+    except (TypeError, ValueError):
+        takes_stage = False
+    if takes_stage:
+        return lambda stage, done, total: progress(done, total, stage=stage)
+
+    def building_only(stage: str, done: int, total: int) -> None:
+        if stage == "building" and done:
+            progress(done, total)
+
+    return building_only
+
+
+def prepare(settings: Settings, progress: Progress | None = None) -> Prepared:
     """Read and validate the seeds; nothing is written.
 
+    :param progress: told when reading and validating start and end (see :data:`Progress`).
     :raises ValidationError: listing every problem in the seeds.
     :raises LoadError: if the ontology or seeds directory cannot be read.
     """
+    stages = stages_of(progress)
+    stages("reading", 0, 0)
     ontology, ontology_inferred, schema = _schema(settings)
     shapes = read_shapes(settings.ontology_dir)
     try:
@@ -115,19 +141,37 @@ def prepare(settings: Settings) -> Prepared:
         raise LoadError(f"{exc}; set --seeds-dir or ATTEST_SEEDS_DIR") from None
     cache, problems = wikidata.read_cache(Path(settings.seeds_dir))
     seeds.problems.extend(problems)
+    stages("reading", len(seeds.files), len(seeds.files))
+    stages("validating", 0, len(seeds.assertions))
     corpus = checks.check(seeds, schema, Iris(settings.base_iri))
+    stages("validating", len(seeds.assertions), len(seeds.assertions))
     return Prepared(corpus, ontology, ontology_inferred, shapes, seed_digest(settings), cache)
 
 
+def _counted(quads: Iterable[Quad], stages: Stages) -> Iterator[Quad]:
+    """Pass *quads* through, reporting the "writing" stage every WRITE_STEP quads."""
+    stages("writing", 0, 0)
+    count = 0
+    for count, quad in enumerate(quads, start=1):  # noqa: B007 - count is read after the loop
+        yield quad
+        if count % WRITE_STEP == 0:
+            stages("writing", count, 0)
+    stages("writing", count, count)
+
+
 def quads_of(prepared: Prepared, progress: Progress | None = None) -> Iterator[Quad]:
-    """Yield every quad of the store built from *prepared*."""
+    """Yield every quad of the store built from *prepared*.
+
+    :param progress: called with (assertions built, assertions in all), see :data:`Progress`.
+    """
+    stages = stages_of(progress)
     quads = build_quads(
         prepared.corpus,
         prepared.ontology,
         prepared.ontology_inferred,
         prepared.digest,
         version(),
-        progress,
+        lambda done, total: stages("building", done, total),
     )
     if prepared.wikidata is None:
         return quads
@@ -139,14 +183,16 @@ def quads_of(prepared: Prepared, progress: Progress | None = None) -> Iterator[Q
     return itertools.chain(quads, wikidata.cache_quads(cache, prepared.corpus.iris.wikidata_graph))
 
 
-def _shacl_check(prepared: Prepared) -> Callable[[OxStore], None]:
+def _shacl_check(prepared: Prepared, progress: Progress | None = None) -> Callable[[OxStore], None]:
+    stages = stages_of(progress)
+
     def check(staged: OxStore) -> None:
-        default = staged.quads_for_pattern(None, None, None, DefaultGraph())
-        data = Graph().parse(
-            data=serialize((q.triple for q in default), format=RdfFormat.N_TRIPLES),
-            format="nt",
+        problems = shacl.shacl_problems(
+            staged,
+            prepared.shapes,
+            prepared.corpus,
+            lambda done, total: stages("checking", done, total),
         )
-        problems = shacl.shacl_problems(data, prepared.shapes, prepared.corpus)
         if problems:
             raise ValidationError(problems)
 
@@ -161,9 +207,11 @@ def validate(settings: Settings) -> Prepared:
     :raises LoadError: if the ontology or seeds cannot be read.
     """
     prepared = prepare(settings)
-    staged = OxStore()
-    staged.extend(quads_of(prepared))
-    _shacl_check(prepared)(staged)
+    with tempfile.TemporaryDirectory(prefix="attest-validate-") as directory:
+        staged = OxStore(directory)  # on disk: memory stays bounded at any corpus size
+        staged.bulk_extend(quads_of(prepared))
+        _shacl_check(prepared)(staged)
+        del staged
     return prepared
 
 
@@ -174,17 +222,23 @@ def load(
 
     Either the whole load succeeds or the store is left as it was.
 
-    :param progress: called with (assertions built, assertions in all).
+    :param progress: told of every stage with counts (see :data:`Progress`); a callback
+        without a ``stage`` parameter hears of building only, as (assertions built, in all).
     :param store: an open store to load into (default: open the one the settings name).
     :raises ValidationError: listing every problem; the store is untouched.
     :raises StoreError: if the store cannot be written; the store is untouched.
     """
-    prepared = prepare(settings)
+    prepared = prepare(settings, progress)
     corpus = prepared.corpus
     total = len(corpus.assertions)
+    stages = stages_of(progress)
     target = store if store is not None else open_store(settings, writable=True)
     try:
-        count = target.replace(quads_of(prepared, progress), check=_shacl_check(prepared))
+        count = target.replace(
+            _counted(quads_of(prepared, progress), stages),
+            check=_shacl_check(prepared, progress),
+            progress=stages,
+        )
     finally:
         if store is None:
             target.close()

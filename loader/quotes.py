@@ -56,14 +56,62 @@ def find_all(text: str, quote: str) -> list[int]:
     return [match.start() for match in regex.finditer(text)]
 
 
-def find_quote(text: str, quote: str, prefix: str | None = None) -> QuoteMatch:
+_FOLD = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "\u00a0": " "})
+_WINDOW = 16
+
+
+def _matches_at(text: str, quote: str, start: int) -> bool:
+    """Tell whether *quote* matches *text* at *start* under the equivalences above."""
+    if text.startswith(quote, start):
+        return True
+    if start + len(quote) > len(text):
+        return False
+    for char, found in zip(quote, text[start : start + len(quote)], strict=True):
+        if char != found and not (char in _EQUIVALENTS and found.translate(_FOLD) == char):
+            return False
+    return True
+
+
+def find_starts(text: str, quotes: list[str]) -> dict[str, list[int]]:
+    """Find every occurrence of each of *quotes* in *text* in one pass over the text.
+
+    Folding curly quotes and no-break spaces is one code point for one, so offsets
+    in the folded text are offsets in the text. Each position's window of the
+    folded text is looked up among the quotes' folded openings; a hit is then
+    checked exactly. The cost follows the length of the text, not quotes × text.
+
+    :returns: for each quote, the start offsets (overlaps included), as :func:`find_all`.
+    """
+    wanted = [q for q in dict.fromkeys(quotes) if q]
+    found: dict[str, list[int]] = {q: [] for q in quotes}
+    if not wanted:
+        return found
+    width = min(_WINDOW, *(len(q) for q in wanted))
+    openings: dict[str, list[str]] = {}
+    for quote in wanted:
+        openings.setdefault(quote[:width].translate(_FOLD), []).append(quote)
+    folded = text.translate(_FOLD)
+    for start in range(len(text) - width + 1):
+        candidates = openings.get(folded[start : start + width])
+        if candidates is not None:
+            for quote in candidates:
+                if _matches_at(text, quote, start):
+                    found[quote].append(start)
+    return found
+
+
+def find_quote(
+    text: str, quote: str, prefix: str | None = None, starts: list[int] | None = None
+) -> QuoteMatch:
     """Locate *quote* in *text*, using *prefix* (the words just before it) to choose.
 
+    :param starts: the quote's occurrences if already found (see :func:`find_starts`).
     :returns: the match with offsets and the W3C quote selector's exact, prefix, suffix.
     :raises QuoteNotFoundError: if it is absent (or absent after that prefix).
     :raises QuoteAmbiguousError: if it occurs more than once and no prefix settles it.
     """
-    starts = find_all(text, quote)
+    if starts is None:
+        starts = find_all(text, quote)
     if prefix:
         before = re.compile(_pattern(prefix.rstrip()) + r"\s*\Z")
         starts = [s for s in starts if before.search(text, max(0, s - len(prefix) - 64), s)]

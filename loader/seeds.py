@@ -217,7 +217,12 @@ class _List(list[Any]):
     item_lines: list[int]
 
 
-class _LineLoader(yaml.SafeLoader):
+# libyaml's C parser where PyYAML was built with it (about 10× faster); the
+# constructors below stay in Python and read line numbers off its marks.
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineLoader(_SafeLoader):  # type: ignore[valid-type,misc]
     """SafeLoader that keeps line numbers and leaves dates as strings."""
 
 

@@ -1,6 +1,7 @@
 """Where the graph lives: an embedded on-disk Oxigraph store, memory, or a remote endpoint.
 
-One setting (``store``) chooses. All three offer the same operations:
+One setting (``store``) chooses. All three offer the same operations (the remote
+store is in :mod:`loader.remote`):
 
 - :meth:`query` runs SPARQL with Oxigraph's engine (locally) or the endpoint's;
 - :meth:`replace` swaps in a whole new dataset atomically: readers see the old
@@ -16,6 +17,7 @@ read-only and reopen when ``CURRENT`` changes.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import shutil
@@ -26,22 +28,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 from typing import TypeVar
-from urllib.parse import urlencode
 
-import httpx
-from pyoxigraph import DefaultGraph
 from pyoxigraph import Literal
 from pyoxigraph import NamedNode
 from pyoxigraph import Quad
 from pyoxigraph import QueryBoolean
-from pyoxigraph import QueryResultsFormat
 from pyoxigraph import QuerySolutions
 from pyoxigraph import QueryTriples
-from pyoxigraph import RdfFormat
 from pyoxigraph import Store as OxStore
 from pyoxigraph import Triple
-from pyoxigraph import parse
-from pyoxigraph import parse_query_results
 
 from loader.errors import QueryError
 from loader.errors import StoreError
@@ -52,8 +47,18 @@ log = logging.getLogger(__name__)
 Term = NamedNode | Literal
 Result = QuerySolutions | QueryBoolean | QueryTriples | Iterator[Triple]
 Check = Callable[[OxStore], None]
+Stages = Callable[[str, int, int], None]
 _S = TypeVar("_S", bound="_Closing")
 CURRENT = "CURRENT"
+BULK_SLICE = 250_000  # quads per bulk-loader call
+
+
+def _counting(quads: Iterator[Quad], taken: list[int]) -> Iterator[Quad]:
+    for quad in quads:
+        taken[0] += 1
+        yield quad
+
+
 STORES = "stores"
 
 
@@ -77,11 +82,14 @@ class Store(Protocol):
         :raises StoreError: if the store cannot be read.
         """
 
-    def replace(self, quads: Iterable[Quad], check: Check | None = None) -> int:
+    def replace(
+        self, quads: Iterable[Quad], check: Check | None = None, progress: Stages | None = None
+    ) -> int:
         """Replace the whole dataset atomically; return the number of quads written.
 
         :param check: called with the staged new dataset before it goes live; if
             it raises, the new dataset is dropped and the old one stays.
+        :param progress: told of the store's own stages as ``(stage, done, total)``.
         :raises StoreError: if writing fails (the previous dataset stays live).
         """
 
@@ -140,7 +148,13 @@ def open_store(settings: Settings, *, writable: bool = False) -> Store:
     if settings.store == "memory":
         return MemoryStore()
     if settings.store == "remote":
-        return RemoteStore(settings.store_url, settings.update_url or settings.store_url)
+        from loader.remote import RemoteStore
+
+        return RemoteStore(
+            settings.store_url,
+            settings.update_url or settings.store_url,
+            base_iri=settings.base_iri,
+        )
     return OxigraphStore(settings.data_dir, writable=writable)
 
 
@@ -201,7 +215,9 @@ class MemoryStore(_LocalStore):
     def _oxigraph(self) -> OxStore:
         return self._store
 
-    def replace(self, quads: Iterable[Quad], check: Check | None = None) -> int:
+    def replace(
+        self, quads: Iterable[Quad], check: Check | None = None, progress: Stages | None = None
+    ) -> int:
         fresh = OxStore()
         fresh.extend(quads)
         if check is not None:
@@ -262,15 +278,27 @@ class OxigraphStore(_LocalStore):
             self._opened = path.name
         return self._store
 
-    def replace(self, quads: Iterable[Quad], check: Check | None = None) -> int:
+    def replace(
+        self, quads: Iterable[Quad], check: Check | None = None, progress: Stages | None = None
+    ) -> int:
         if not self.writable:
             raise StoreError("the store was opened read-only")
+        tell = progress or (lambda stage, done, total: None)
 
         def fill(fresh: OxStore) -> None:
-            fresh.bulk_extend(quads)
+            # The bulk loader (sorted files, no transaction log) buffers what it is given
+            # (about 1 KB a quad): feeding it in slices keeps memory bounded at any size.
+            it = iter(quads)
+            taken = [BULK_SLICE]
+            while taken[0] == BULK_SLICE:
+                taken[0] = 0
+                fresh.bulk_extend(_counting(itertools.islice(it, BULK_SLICE), taken))
             fresh.flush()
             if check is not None:
                 check(fresh)
+            tell("optimizing", 0, 1)
+            fresh.optimize()  # compact once now rather than on the readers' time
+            tell("optimizing", 1, 1)
 
         return self._write_new(fill)
 
@@ -363,105 +391,10 @@ class _PinnedStore(_LocalStore):
         return next(iter(self._store), None) is None
 
 
-class RemoteStore(_Closing):
-    """A remote SPARQL 1.1 endpoint (Query + Update), such as ``oxigraph serve``.
+def __getattr__(name: str) -> object:
+    """``loader.store.RemoteStore`` lives in :mod:`loader.remote` (imported on first use)."""
+    if name == "RemoteStore":
+        from loader.remote import RemoteStore
 
-    :meth:`replace` sends one update request, ``DROP ALL ; INSERT DATA {…}``:
-    atomic on endpoints that run an update request in one transaction, as
-    Oxigraph and Apache Jena Fuseki do.
-    """
-
-    kind = "remote"
-
-    def __init__(self, query_url: str, update_url: str, *, timeout: float = 300.0) -> None:
-        self.query_url = query_url
-        self.update_url = update_url
-        self._client = httpx.Client(timeout=timeout)
-
-    def query(
-        self,
-        sparql: str,
-        *,
-        union: bool = False,
-        default_graphs: list[str] | None = None,
-        named_graphs: list[str] | None = None,
-        base_iri: str | None = None,
-    ) -> Result:
-        if base_iri:
-            sparql = f"BASE <{base_iri}>\n{sparql}"
-        data: list[tuple[str, str]] = [("query", sparql)]
-        data += [("default-graph-uri", iri) for iri in default_graphs or []]
-        data += [("named-graph-uri", iri) for iri in named_graphs or []]
-        if union:
-            data.append(("union-default-graph", ""))
-        accept = "application/sparql-results+json, application/n-triples;q=0.9"
-        response = self._post(
-            self.query_url,
-            content=urlencode(data).encode("ascii"),
-            headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
-        )
-        media = response.headers.get("content-type", "").split(";")[0].strip()
-        if media == "application/sparql-results+json":
-            return parse_query_results(response.content, QueryResultsFormat.JSON)
-        if media in ("application/n-triples", "text/plain"):
-            return iter(list(parse(response.content, RdfFormat.N_TRIPLES)))
-        raise StoreError(f"{self.query_url} answered with unexpected media type {media!r}")
-
-    def _post(self, url: str, **kwargs: object) -> httpx.Response:
-        try:
-            response = self._client.post(url, **kwargs)  # type: ignore[arg-type]
-        except httpx.HTTPError as exc:
-            raise StoreError(f"cannot reach the remote store at {url}: {exc}") from exc
-        if response.status_code == 400:
-            raise QueryError(response.text.strip() or "the endpoint refused the request")
-        if response.status_code >= 300:
-            raise StoreError(f"{url} answered {response.status_code}: {response.text[:300]}")
-        return response
-
-    def replace(self, quads: Iterable[Quad], check: Check | None = None) -> int:
-        staged = OxStore()
-        staged.extend(quads)
-        if check is not None:
-            check(staged)
-        by_graph: dict[str, list[str]] = {}
-        count = 0
-        for quad in staged:
-            key = "" if isinstance(quad.graph_name, DefaultGraph) else str(quad.graph_name)
-            by_graph.setdefault(key, []).append(f"{quad.subject} {quad.predicate} {quad.object} .")
-            count += 1
-        parts = ["DROP ALL ;", "INSERT DATA {"]
-        parts += by_graph.pop("", [])
-        for graph, lines in by_graph.items():
-            parts.append(f"GRAPH {graph} {{")
-            parts += lines
-            parts.append("}")
-        parts.append("}")
-        self._post(
-            self.update_url,
-            content="\n".join(parts).encode("utf-8"),
-            headers={"Content-Type": "application/sparql-update"},
-        )
-        return count
-
-    def update(self, sparql: str) -> None:
-        self._post(
-            self.update_url,
-            content=sparql.encode("utf-8"),
-            headers={"Content-Type": "application/sparql-update"},
-        )
-
-    def quads(self) -> Iterator[Quad]:
-        rows = self.query(
-            "SELECT ?s ?p ?o ?g WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
-        )
-        assert isinstance(rows, QuerySolutions)
-        for row in rows:
-            graph = row["g"]
-            yield Quad(row["s"], row["p"], row["o"], graph if graph is not None else DefaultGraph())
-
-    def is_empty(self) -> bool:
-        answer = self.query("ASK { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }")
-        return not bool(answer)
-
-    def close(self) -> None:
-        self._client.close()
+        return RemoteStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

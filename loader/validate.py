@@ -110,6 +110,7 @@ class _Checker:
         self.text_files: dict[str, str] = {}
         self.positions: dict[str, tuple[int, int]] = {}
         self.matches: dict[str, quotes.QuoteMatch] = {}
+        self.quote_starts: dict[str, dict[str, list[int]]] = {}  # per document, one pass
         self.claims: dict[str, list[Triple]] = {}
         self.entity_types: dict[str, frozenset[str]] = {}
         self.dates: dict[str, Literal] = {}
@@ -319,6 +320,9 @@ class _Checker:
         self.unique("assertion", ((a.id, a.where) for a in self.seeds.assertions))
         for assertion in self.seeds.assertions:
             self.assertions.setdefault(assertion.id, assertion)
+        self.assertions_in: dict[str, list[Assertion]] = {}
+        for assertion in self.seeds.assertions:
+            self.assertions_in.setdefault(assertion.stated_in, []).append(assertion)
         for assertion in self.seeds.assertions:
             self.check_assertion(assertion)
 
@@ -424,8 +428,12 @@ class _Checker:
                 "state the assertion in a document that has 'text:' or 'span:'",
             )
             return
+        if assertion.stated_in not in self.quote_starts:
+            wanted = [a.quote for a in self.assertions_in[assertion.stated_in]]
+            self.quote_starts[assertion.stated_in] = quotes.find_starts(text, wanted)
+        starts = self.quote_starts[assertion.stated_in].get(assertion.quote)
         try:
-            match = quotes.find_quote(text, assertion.quote, assertion.prefix)
+            match = quotes.find_quote(text, assertion.quote, assertion.prefix, starts)
         except quotes.QuoteNotFoundError as exc:
             closest = exc.closest[:160]
             after = f' after prefix "{assertion.prefix}"' if assertion.prefix else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,11 @@ def test_load_shows_progress_and_a_summary(settings: Settings) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "built 5/5 assertions" in result.stderr
+    # every stage of the load reports its count, not only building
+    for line in ("read 2/2 files", "validated 5/5 assertions", "optimized 1/1 stores"):
+        assert line in result.stderr
+    assert re.search(r"^wrote \d+/\d+ quads", result.stderr, re.M)
+    assert re.search(r"^checked (\d+)/\1 SHACL constraints", result.stderr, re.M)
     assert result.stdout.startswith("loaded 5 assertions, 2 documents and 8 entities: ")
     assert (settings.data_dir / "CURRENT").is_file()
 

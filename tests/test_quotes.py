@@ -60,3 +60,14 @@ def test_selector_context_is_32_code_points() -> None:
 def test_span_ends_at_the_next_end_marker() -> None:
     text = "x A one B y A two B"
     assert quotes.find_span(text, "A one", "B") == (2, 9)
+
+
+def test_one_pass_finds_what_each_quote_search_finds() -> None:
+    """find_starts (one pass for all quotes) agrees with find_all (one search per quote)."""
+    text = "He said “we won” and it’s over. aaaa We\u00a0won. it's 'we won' “we won”"
+    wanted = ['"we won"', "it's", "it’s", "aa", "aaa", "We won", "we won", "absent", "W"]
+    starts = quotes.find_starts(text, wanted)
+    assert starts == {quote: quotes.find_all(text, quote) for quote in wanted}
+    assert starts["aa"] == [32, 33, 34] and starts["it’s"] == [21]
+    seed = quotes.find_starts(TEXT_000, [TEXT_000[i : i + 40] for i in range(0, 2000, 97)])
+    assert all(offsets == quotes.find_all(TEXT_000, q) for q, offsets in seed.items())

@@ -14,11 +14,12 @@ from rdflib.compare import isomorphic
 from loader import pipeline
 from loader.errors import StoreError
 from loader.errors import ValidationError
+from loader.remote import Generation
+from loader.remote import RemoteStore
 from loader.settings import Settings
 from loader.settings import resolve
 from loader.store import MemoryStore
 from loader.store import OxigraphStore
-from loader.store import RemoteStore
 from loader.store import open_store
 from tests.conftest import graphs_of
 
@@ -150,3 +151,104 @@ def test_remote_store_sends_nothing_when_the_check_fails(oxigraph_server: str) -
         with pytest.raises(ValidationError):
             remote.replace(iter(list(remote.quads())[:5]), check=refuse)
         assert len(list(remote.quads())) == before
+
+
+class _Recording(RemoteStore):
+    """The real remote store, remembering the size of each update it sends."""
+
+    def __init__(self, *args: object, fail_after: int | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.sent: list[str] = []
+        self.fail_after = fail_after
+
+    def update(self, sparql: str) -> None:
+        if self.fail_after is not None and len(self.sent) >= self.fail_after:
+            raise StoreError("the connection dropped (test)")
+        self.sent.append(sparql)
+        super().update(sparql)
+
+
+def _generations(oxigraph_server: str, **kwargs: object) -> _Recording:
+    return _Recording(
+        f"{oxigraph_server}/query", f"{oxigraph_server}/update", generations=True, **kwargs
+    )
+
+
+def _fixture_built(settings: Settings) -> Graphs:
+    memory = MemoryStore()
+    memory.replace(pipeline.quads_of(pipeline.prepare(settings)))
+    return _dataset(memory.quads())
+
+
+def _graph_names(store: RemoteStore) -> set[str]:
+    rows = store._rows("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+    return {row["g"].value for row in rows}  # type: ignore[union-attr]
+
+
+def test_remote_generations_are_written_in_bounded_batches_then_switched(
+    oxigraph_server: str, settings: Settings
+) -> None:
+    with _generations(oxigraph_server, batch_quads=300) as remote:
+        report = pipeline.load(settings, store=remote)
+        generation = remote.current_generation()
+        assert generation is not None
+        *batches, switch, cleanup = remote.sent
+        assert len(batches) >= report.quads // 300
+        for batch in batches:  # every quad line of a batch ends in " ." and a newline
+            assert batch.count(" .\n") <= 300
+        assert f"<{generation.iri}>" in switch and len(switch) < 1000
+        assert "DROP SILENT DEFAULT" in cleanup
+        _assert_same(_dataset(remote.quads()), _fixture_built(settings))
+        # readers that take the default graph from the pointer see this generation
+        rows = remote.query(
+            "SELECT (COUNT(?a) AS ?n) WHERE { ?a a <https://w3id.org/attest/ontology#Assertion> }"
+        )
+        assert isinstance(rows, QuerySolutions)
+        assert int(next(rows)["n"].value) == 5  # type: ignore[union-attr]
+
+
+def test_remote_generation_dataset_reads_a_named_graph_by_its_original_name(
+    oxigraph_server: str, settings: Settings
+) -> None:
+    claim = "https://w3id.org/attest/assertion/bob-council-armed-guild/claim"
+    with _generations(oxigraph_server) as remote:
+        pipeline.load(settings, store=remote)
+        generation = remote.current_generation()
+        assert isinstance(generation, Generation)
+        rows = remote.query(
+            f"SELECT ?p {generation.dataset([claim])} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"
+        )
+        assert isinstance(rows, QuerySolutions)
+        assert [row["p"].value for row in rows] == ["https://w3id.org/attest/ontology#armed"]  # type: ignore[union-attr]
+        assert generation.original(generation.graph(claim)) == claim
+
+
+def test_a_remote_load_that_fails_midway_leaves_readers_on_the_old_generation(
+    oxigraph_server: str, settings: Settings
+) -> None:
+    with _generations(oxigraph_server) as remote:
+        pipeline.load(settings, store=remote)
+        old = remote.current_generation()
+        before = _dataset(remote.quads())
+    with _generations(oxigraph_server, batch_quads=200, fail_after=2) as failing:
+        with pytest.raises(StoreError, match="connection dropped"):
+            pipeline.load(settings, store=failing)
+        assert len(failing.sent) == 2, "two batches went out before the failure"
+        assert failing.current_generation() == old
+        _assert_same(_dataset(failing.quads()), before)
+
+
+def test_remote_generations_keep_only_the_current_and_the_previous(
+    oxigraph_server: str, settings: Settings
+) -> None:
+    with _generations(oxigraph_server) as remote:
+        seen = []
+        for _ in range(3):
+            pipeline.load(settings, store=remote)
+            seen.append(remote.current_generation())
+        names = _graph_names(remote)
+        first, second, third = seen
+        assert first is not None and second is not None and third is not None
+        assert second.default_graph in names and third.default_graph in names
+        assert not any(n == first.default_graph or n.startswith(first.named_prefix) for n in names)
+        assert remote.pointer in names
