@@ -381,7 +381,9 @@ class _PinnedStore(_LocalStore):
     def _oxigraph(self) -> OxStore:
         return self._store
 
-    def replace(self, quads: Iterable[Quad], check: Check | None = None) -> int:
+    def replace(
+        self, quads: Iterable[Quad], check: Check | None = None, progress: Stages | None = None
+    ) -> int:
         raise StoreError("a pinned view of the store is read-only")
 
     def update(self, sparql: str) -> None:
