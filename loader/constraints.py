@@ -154,6 +154,9 @@ class Compiler:
         :param among: the nodes *focus* ranges over; with a runner, *shape* is checked
             on all of them at once and the pattern is a ``VALUES`` of those that fail.
         """
+        if self.one(shape, SH.path) is not None:  # a property shape inside sh:or, sh:node…
+            found = [p for _, p, _ in self.property_patterns(shape, focus, False, among)]
+            return " UNION ".join(f"{{ {pattern} }}" for pattern in found) or "FILTER (false)"
         if self.mark is not None and among is not None:
             key = self.failed_key(shape, among)
             if key is None:
@@ -265,8 +268,8 @@ class Compiler:
                 return "AndConstraintComponent", f"!({' && '.join(parts) or 'true'})"
             count = " + ".join(f"IF({p}, 1, 0)" for p in parts) or "0"
             return "XoneConstraintComponent", f"({count}) != 1"
-        if parameter == SH.hasValue:
-            raise LoadError("shapes.ttl: sh:hasValue is not supported by the SPARQL checker")
+        if parameter == SH.hasValue:  # on a node shape: the node itself is that value
+            return "HasValueConstraintComponent", f"!sameTerm({v}, {_term(argument)})"
         raise LoadError(f"shapes.ttl: the SPARQL checker does not support {parameter}")
 
     def _owner(self, parameter: Node, argument: Node) -> Node:
@@ -321,6 +324,9 @@ class Compiler:
                     + (f" BIND ({value} AS ?value)" if report else "")
                 )
                 found.append((f"{name}ConstraintComponent", pattern, True))
+            elif parameter == SH.hasValue:  # a focus without that value among its values
+                pattern = f"FILTER NOT EXISTS {{ {focus} {path} {_term(argument)} }}"
+                found.append(("HasValueConstraintComponent", pattern, False))
             elif parameter == SH.uniqueLang:
                 if argument != Literal(True):
                     continue
