@@ -432,7 +432,13 @@ def shape_checks(
     as *target*, for shapes nested in this one.
     """
     checks = []
-    for component, pattern in compiler.node_patterns(shape, "?this", among):
+    if compiler.one(shape, SH.path) is not None:  # a property shape inside sh:or, sh:node…
+        node_patterns: list[tuple[str, str]] = []
+        property_shapes: list[Node] = [shape]
+    else:
+        node_patterns = compiler.node_patterns(shape, "?this", among)
+        property_shapes = list(compiler.shapes.objects(shape, SH.property))
+    for component, pattern in node_patterns:
         if component == "SPARQLConstraintComponent" and not nested:
             continue
         query = f"SELECT ?this ?value WHERE {{ {target} {pattern} BIND (?this AS ?value) }}"
@@ -441,7 +447,7 @@ def shape_checks(
             node = next(iter(compiler.shapes.objects(shape, SH.sparql)))
             message = compiler.message(node)
         checks.append(Check(shape, component, None, message, query, True))
-    for property_shape in compiler.shapes.objects(shape, SH.property):
+    for property_shape in property_shapes:
         path = str(compiler.shapes.value(property_shape, SH.path))
         message = compiler.message(property_shape)
         patterns = compiler.property_patterns(property_shape, "?this", True, among)

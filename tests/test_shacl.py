@@ -42,6 +42,8 @@ BOB = ("assertion/bob-council-armed-guild", PAGE, 24)
 CAROL = ("assertion/carol-guild-liberated-port-town", PAGE, 38)
 LETTER = ("document/fixture-letter", PAGE, 11)
 PORT = ("entity/port-town", ENTITIES, 20)
+VOICE = ("entity/bob-example", ENTITIES, 6)
+TRANSLATION = ("assertion/bob-council-armed-guild/translation", PAGE, 24)  # under BOB
 SPEAKER = "an assertion needs exactly one speaker (an Agent)"
 DOCUMENT = "an assertion needs exactly one document it is stated in"
 STANCE = "an assertion needs exactly one stance: affirms or denies"
@@ -58,6 +60,10 @@ TIME = "a claim time is one xsd:date, xsd:gYearMonth or xsd:gYear"
 STEP = "violates sh:Node"
 TITLE, LENGTH = "a document needs a title", "a document's text length must be its length"
 LABEL, PREFERRED = "an entity needs a label", "an entity needs exactly one preferred label"
+HEDGER = "a hedge with a role needs exactly one agent whose hedge it is"
+HEDGED = "only a hedged assertion has a hedge role"
+WHOSE = "a reporter's hedge names the step of its reporter; a speaker's hedge is the speaker's"
+UNNAMED = "an unnamed voice needs exactly one at:identifiedAs: what the text says of it"
 
 # fixture: (what the curator reads, the nested constraint that explains it, where)
 EXPECTED: dict[str, tuple[str, str | None, tuple[str, str, int]]] = {
@@ -141,6 +147,26 @@ EXPECTED: dict[str, tuple[str, str | None, tuple[str, str, int]]] = {
     "document-issued-twice": ("violates sh:MaxCount", None, LETTER),
     "document-issued-not-a-date": ("violates sh:Or", "violates sh:Datatype at '1902'", LETTER),
     "document-text-length-wrong": (LENGTH, None, LETTER),
+    "hedge-role-twice": ("violates sh:MaxCount", None, BOB),
+    "hedge-role-not-allowed": ("violates sh:In", None, BOB),
+    "hedged-by-missing": (HEDGER, None, BOB),
+    "hedged-by-twice": (HEDGER, None, BOB),
+    "hedged-by-not-an-agent": (HEDGER, None, BOB),
+    "hedge-certainty-stated": (HEDGED, None, BOB),
+    "hedge-not-the-reporters": (WHOSE, None, BOB),
+    "hedge-not-the-speakers": (WHOSE, None, BOB),
+    "hedge-step-missing": (WHOSE, None, BOB),
+    "unnamed-voice-identified-as-missing": (UNNAMED, None, VOICE),
+    "unnamed-voice-identified-as-twice": (UNNAMED, None, VOICE),
+    "translation-from-language-missing": ("violates sh:MinCount", None, TRANSLATION),
+    "translation-from-language-twice": ("violates sh:MaxCount", None, TRANSLATION),
+    "translation-from-language-not-a-string": ("violates sh:Datatype", None, TRANSLATION),
+    "translation-to-language-missing": ("violates sh:MinCount", None, TRANSLATION),
+    "translation-to-language-twice": ("violates sh:MaxCount", None, TRANSLATION),
+    "translation-to-language-not-a-string": ("violates sh:Datatype", None, TRANSLATION),
+    "translation-translator-twice": ("violates sh:MaxCount", None, TRANSLATION),
+    "translation-translator-not-an-agent": ("violates sh:Class", None, TRANSLATION),
+    "translation-translator-unknown": ("violates sh:Or", "violates sh:MinCount", TRANSLATION),
 }
 
 
@@ -201,8 +227,10 @@ def _renamed(quads: list[Quad], name: str) -> tuple[list[Quad], str]:
 
     Each copy gets its own IRIs, so every defect can sit in one store and pyshacl,
     which parses each SHACL-SPARQL query anew for every focus node, runs once.
+    A focus under a seed item's IRI (its translation…) is copied with that item.
     """
-    owner = "https://w3id.org/attest/" + EXPECTED[name][2][0]
+    kind, local = EXPECTED[name][2][0].split("/")[:2]
+    owner = f"https://w3id.org/attest/{kind}/{local}"
     copy = f"{owner}--{name}"
 
     def owned(term: Any) -> bool:
@@ -218,7 +246,6 @@ def _renamed(quads: list[Quad], name: str) -> tuple[list[Quad], str]:
         if isinstance(q.graph_name, DefaultGraph) and owned(q.subject)
     ]
     update = (BROKEN / f"{name}.ru").read_text(encoding="utf-8").replace(owner, copy)
-    kind, local = EXPECTED[name][2][0].split("/")
     if kind in ("document", "entity"):  # the fixtures' prefixed names d:… and e:…
         update = update.replace(f"{kind[0]}:{local} ", f"{kind[0]}:{local}--{name} ")
     return copied, update
@@ -280,6 +307,7 @@ def test_every_fixture_is_listed() -> None:
 
 
 def _node_shapes(shapes: Graph) -> Iterator[Node]:
+    """Every node shape, and the property shapes inside sh:or, sh:and, sh:xone."""
     yield from shapes.subjects(RDF.type, SH.NodeShape)
     yield from shapes.objects(None, SH.qualifiedValueShape)
     for parameter in (SH["or"], SH["and"], SH.xone):
@@ -292,7 +320,11 @@ def _leaves(shapes: Graph) -> set[tuple[Node, str]]:
     compiler = constraints.Compiler(shapes, {})
     leaves = set()
     for shape in set(_node_shapes(shapes)):
-        leaves |= {(shape, component) for component, _ in compiler.node_patterns(shape, "?x")}
+        if shapes.value(shape, SH.path) is not None:  # a property shape inside sh:or…
+            found = [component for component, _, _ in compiler.property_patterns(shape, "?x")]
+        else:
+            found = [component for component, _ in compiler.node_patterns(shape, "?x")]
+        leaves |= {(shape, component) for component in found}
         for prop in shapes.objects(shape, SH.property):
             leaves |= {
                 (prop, component) for component, _, _ in compiler.property_patterns(prop, "?x")
@@ -316,7 +348,7 @@ def test_every_constraint_of_the_shapes_is_broken_by_a_fixture(
     missing = _leaves(prepared.shapes) - reached
     assert not missing, [(prepared.shapes.value(s, SH.path), c) for s, c in missing]
     messages = {str(m) for m in prepared.shapes.objects(None, SH.message)}
-    assert len(messages) == 17
+    assert len(messages) == 21
     reported = {r.message for name in EXPECTED for r in _all(quads, prepared, name)}
     assert messages <= reported
 
