@@ -164,15 +164,17 @@ def stages(run: LoadRun) -> tuple[list[tuple[str, float]], str]:
     groups = [g for g in groups if g[0] != "loaded"]  # the closing summary line
     if not groups:
         return [], "attest load printed no stage times"
-    result = [("start, until the first progress line", groups[0][1])]
+    # A stage that runs in batches (built, wrote, built, wrote…) is one row: its spans add up.
+    spent: dict[str, float] = {}
     previous = groups[0][1]
     for key, _, last in groups:
-        result.append((f"«{key} …» stage", last - previous))
+        spent[f"«{key} …» stage"] = spent.get(f"«{key} …» stage", 0.0) + last - previous
         previous = last
+    result = [("start, until the first progress line", groups[0][1]), *spent.items()]
     result.append(("after the last progress line, until exit", run.seconds - previous))
     return result, (
         "from when attest load's progress lines arrived (a stage runs from the previous "
-        "stage's last line to its own last line)"
+        "stage's last line to its own last line; a stage in batches adds up its spans)"
     )
 
 
