@@ -33,7 +33,7 @@ KINDS = ("entity", "document", "assertion", "graph")
 
 def is_slug(text: str) -> bool:
     """Tell whether *text* can be an id: lowercase letters, digits, single hyphens."""
-    return bool(SLUG.match(text))
+    return bool(SLUG.fullmatch(text))  # not match + "$", which allows a final newline
 
 
 @dataclasses.dataclass(frozen=True)
