@@ -44,6 +44,7 @@ FORMAT = "1"  # the read model's layout; a store built with another must be rebu
 Triple = tuple[str, str, "str | Literal"]
 JSON = NamedNode(str(RDF.JSON))
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+INTEGER = NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 
 
 def claim_key(triple: Triple) -> str:
@@ -245,10 +246,11 @@ class ReadModel:
 
     def finish(self) -> Iterator[Quad]:
         """Yield the claim nodes, the entity and document cards, and every ordered list."""
-        yield from self._claims()
+        contested = self.contested()
+        yield from self._claims({key: len(disputing) for key, _, disputing in contested})
         yield from self._entities()
         yield from self._documents()
-        yield from self._lists()
+        yield from self._lists(contested)
 
     def _list(self, iri: str, items: Iterable[str], extra: Any = None) -> Iterator[Quad]:
         size = 0
@@ -257,13 +259,12 @@ class ReadModel:
             yield self.quad(slot, AT.item, NamedNode(item))
             if extra is not None:
                 yield from extra(slot, size)
-        yield self.quad(iri, AT.size, Literal(str(size), datatype=NamedNode(XSD_INTEGER)))
+        yield self.quad(iri, AT.size, Literal(str(size), datatype=INTEGER))
 
-    def _claims(self) -> Iterator[Quad]:
+    def _claims(self, contesting: dict[str, int]) -> Iterator[Quad]:
         iris = self.iris
         for key, found in self.claims.items():
             node = iris.claim_node(key)
-            disputing = self._disputing(key, found)
             subject, predicate, obj = found.triple
             card = {
                 "claim": [subject, predicate, term_json(obj)],
@@ -271,7 +272,7 @@ class ReadModel:
                 "affirmed": found.affirmed,
                 "denied": found.denied,
                 "inferred": found.inferred,
-                "contesting": len(disputing),
+                "contesting": contesting.get(key, 0),
             }
             yield self.quad(node, AT.card, _card(card))
             sources = self._alternating(found.sources)
@@ -386,7 +387,7 @@ class ReadModel:
             }
             yield self.quad(iris.document(document.id), AT.card, _card(card))
 
-    def _lists(self) -> Iterator[Quad]:
+    def _lists(self, contested: list[tuple[str, _Claim, dict[str, str]]]) -> Iterator[Quad]:
         corpus, iris = self.corpus, self.iris
         labels = {iris.entity(e.id): e.label.casefold() for e in corpus.entities.values()}
         for entity_id in corpus.entities:
@@ -417,7 +418,6 @@ class ReadModel:
                 ],
             )
         yield from self._document_lists()
-        contested = self.contested()
         yield from self._list(
             iris.list_node("contested"), (iris.claim_node(key) for key, _, _ in contested)
         )
@@ -477,7 +477,3 @@ class ReadModel:
         subject, predicate, obj = triple
         role = 0 if subject == focus else 1
         return (role, predicate, subject, term_key(obj))
-
-
-XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
-INTEGER = NamedNode(XSD_INTEGER)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -16,9 +17,11 @@ from flask import request
 from pyoxigraph import Literal
 from pyoxigraph import NamedNode
 
+from loader.iris import Iris
 from loader.iris import is_slug
 from loader.ontology import ENTITY_TYPES
 from loader.serialization import prefixes
+from loader.store import Store
 from server import runtime
 from server.errors import ApiError
 from server.lookups.cards import Page
@@ -258,17 +261,28 @@ def _no_entity(entity_id: str) -> ApiError:
     return ApiError(404, f"no entity '{entity_id}'{hint}")
 
 
+EntityLookup = Callable[[Store, Iris, str, Page], "dict[str, Any] | None"]
+
+
+def _about_entity(lookup: EntityLookup, path: str, entity_id: str) -> dict[str, Any]:
+    """Run a paged look-up about one entity; a page of it, with ``next``.
+
+    :raises ApiError: 404 (with suggestions) if there is no such entity; 400 for a bad page.
+    """
+    _entity_node(entity_id)
+    page = page_args()
+    found = lookup(runtime().store, runtime().iris, entity_id, page)
+    if found is None:
+        raise _no_entity(entity_id)
+    return paged(path, found, page, more=found.get("more"))
+
+
 def entity_json(entity_id: str) -> dict[str, Any]:
     """One entity and a page of each of its lists (see :mod:`server.lookups.entity`).
 
     :raises ApiError: 404 (with suggestions) if there is no such entity.
     """
-    _entity_node(entity_id)
-    page = page_args()
-    found = entity_lookup(runtime().store, runtime().iris, entity_id, page)
-    if found is None:
-        raise _no_entity(entity_id)
-    return paged(f"/api/entities/{entity_id}", found, page, more=found["more"])
+    return _about_entity(entity_lookup, f"/api/entities/{entity_id}", entity_id)
 
 
 def speaker_json(entity_id: str) -> dict[str, Any]:
@@ -276,12 +290,7 @@ def speaker_json(entity_id: str) -> dict[str, Any]:
 
     :raises ApiError: 404 if there is no such entity.
     """
-    _entity_node(entity_id)
-    page = page_args()
-    found = speaker_lookup(runtime().store, runtime().iris, entity_id, page)
-    if found is None:
-        raise _no_entity(entity_id)
-    return paged(f"/api/speakers/{entity_id}", found, page)
+    return _about_entity(speaker_lookup, f"/api/speakers/{entity_id}", entity_id)
 
 
 def neighbours_json(entity_id: str) -> dict[str, Any]:
@@ -289,12 +298,7 @@ def neighbours_json(entity_id: str) -> dict[str, Any]:
 
     :raises ApiError: 404 if there is no such entity.
     """
-    _entity_node(entity_id)
-    page = page_args()
-    found = neighbours_lookup(runtime().store, runtime().iris, entity_id, page)
-    if found is None:
-        raise _no_entity(entity_id)
-    return paged(f"/api/entities/{entity_id}/neighbours", found, page)
+    return _about_entity(neighbours_lookup, f"/api/entities/{entity_id}/neighbours", entity_id)
 
 
 @blueprint.get("/speakers/<entity_id>")

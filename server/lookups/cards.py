@@ -86,34 +86,23 @@ def size(store: Store, iris: Iris, list_iri: str) -> int:
     return int(rows[0]["size"].value) if rows else 0
 
 
-def slots(
-    store: Store, iris: Iris, list_iri: str, first: int, count: int, extra: str = ""
-) -> list[tuple[str, str | None]]:
-    """Items of slots first…first+count-1 of a list, in order, with their kind or weight.
-
-    :param extra: "" for items only, "kind" or "weight" for lists that carry one.
-    """
-    if count <= 0:
-        return []
-    wanted = [NamedNode(f"{list_iri}/{n}") for n in range(first, first + count)]
-    name = {"": "rm-slots", "kind": "rm-slots-kind", "weight": "rm-slots-weight"}[extra]
-    rows = select(store, name, _graph(iris), values=("slot", wanted))
-    found = {
-        row["slot"].value: (row["item"].value, row[extra].value if extra else None) for row in rows
-    }
-    return [found[slot.value] for slot in wanted if slot.value in found]
+SLOT_QUERIES = {"": "rm-slots", "kind": "rm-slots-kind", "weight": "rm-slots-weight"}
+Item = tuple[str, str | None]  # a slot's item, and its kind or weight ("" lists: None)
 
 
 def slot_items(
-    store: Store, iris: Iris, lists: list[str], first_n: int, extra: str = ""
-) -> dict[str, list[tuple[str, str | None]]]:
-    """The first *first_n* items of each of several lists, in one query: list IRI → items."""
-    wanted = [NamedNode(f"{lst}/{n}") for lst in lists for n in range(1, first_n + 1)]
-    found: dict[str, list[tuple[str, str | None]]] = {lst: [] for lst in lists}
+    store: Store, iris: Iris, lists: list[str], first: int, count: int, extra: str = ""
+) -> dict[str, list[Item]]:
+    """Items of slots first…first+count-1 of each list, in order, in one query.
+
+    :param extra: "" for items only, "kind" or "weight" for lists that carry one.
+    :returns: list IRI → its items (fewer where the list is shorter).
+    """
+    wanted = [NamedNode(f"{lst}/{n}") for lst in lists for n in range(first, first + count)]
+    found: dict[str, list[Item]] = {lst: [] for lst in lists}
     if not wanted:
         return found
-    name = {"": "rm-slots", "kind": "rm-slots-kind", "weight": "rm-slots-weight"}[extra]
-    rows = select(store, name, _graph(iris), values=("slot", wanted))
+    rows = select(store, SLOT_QUERIES[extra], _graph(iris), values=("slot", wanted))
     by_slot = {
         row["slot"].value: (row["item"].value, row[extra].value if extra else None) for row in rows
     }
@@ -121,6 +110,13 @@ def slot_items(
         if slot.value in by_slot:
             found[slot.value.rpartition("/")[0]].append(by_slot[slot.value])
     return found
+
+
+def slots(
+    store: Store, iris: Iris, list_iri: str, first: int, count: int, extra: str = ""
+) -> list[Item]:
+    """Items of slots first…first+count-1 of one list (see :func:`slot_items`)."""
+    return slot_items(store, iris, [list_iri], first, count, extra)[list_iri]
 
 
 def page_of(
@@ -157,7 +153,7 @@ def term(value: Any) -> NamedNode | Literal:
     return Literal(value["value"], datatype=NamedNode(value.get("datatype", XSD_STRING)))
 
 
-def _triple_terms(triple: list[Any]) -> tuple[NamedNode | Literal, ...]:
+def triple_terms(triple: list[Any]) -> tuple[NamedNode | Literal, ...]:
     return tuple(term(v) for v in triple[:3])
 
 
@@ -199,9 +195,9 @@ class Renderer:
                 if (found.get("translation") or {}).get("translator"):
                     nodes.append(NamedNode(found["translation"]["translator"]))
                 for triple in found["claims"]:
-                    nodes.extend(_triple_terms(triple))
+                    nodes.extend(triple_terms(triple))
                 for inferred in found["inferred"]:
-                    nodes.extend(_triple_terms(inferred))
+                    nodes.extend(triple_terms(inferred))
             elif found.get("publisher"):
                 nodes.append(NamedNode(found["publisher"]))
         self.describer.learn_labels(nodes)
@@ -233,7 +229,7 @@ class Renderer:
         }
 
     def triple(self, triple: list[Any]) -> dict[str, Any]:
-        return self.describer.triple(*_triple_terms(triple))
+        return self.describer.triple(*triple_terms(triple))
 
     def _reading(self, found: dict[str, Any]) -> dict[str, Any]:
         """Whose hedge, the quote's language and its translation, an unnamed speaker."""

@@ -24,9 +24,9 @@ def contested(store: Store, iris: Iris, page: Page) -> dict[str, Any]:
     counted, items = cards.page_of(store, iris, iris.list_node("contested"), page)
     nodes = [item for item, _ in items]
     claim_cards = cards.cards(store, iris, nodes)
-    affirmed_slots = cards.slot_items(store, iris, [f"{n}/affirmed" for n in nodes], SIDE)
+    affirmed_slots = cards.slot_items(store, iris, [f"{n}/affirmed" for n in nodes], 1, SIDE)
     contesting_slots = cards.slot_items(
-        store, iris, [f"{n}/contested" for n in nodes], SIDE, "kind"
+        store, iris, [f"{n}/contested" for n in nodes], 1, SIDE, "kind"
     )
     sides = {
         node: (affirmed_slots[f"{node}/affirmed"], contesting_slots[f"{node}/contested"])
@@ -38,7 +38,7 @@ def contested(store: Store, iris: Iris, page: Page) -> dict[str, Any]:
         full=False,
     )
     renderer.describer.learn_labels(
-        [t for found in claim_cards.values() for t in cards._triple_terms(found["claim"])]
+        [t for found in claim_cards.values() for t in cards.triple_terms(found["claim"])]
     )
     results = []
     for node in nodes:
@@ -57,13 +57,13 @@ def contested(store: Store, iris: Iris, page: Page) -> dict[str, Any]:
                 ],
                 "affirmed_total": found["affirmed"],
                 "contested_total": found["contesting"],
-                "provenance": _provenance_url(found["claim"], iris),
+                "provenance": _provenance_url(found["claim"]),
             }
         )
     return {**counted.json(), "results": results}
 
 
-def _provenance_url(claim: list[Any], iris: Iris) -> str | None:
+def _provenance_url(claim: list[Any]) -> str | None:
     subject, predicate, obj = claim
     if not isinstance(obj, str):
         return None

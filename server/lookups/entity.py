@@ -45,17 +45,10 @@ def claim_groups(renderer: Renderer, claim_nodes: list[str], focus: str) -> list
     """Claims (by node) grouped by relation and the focus entity's role, each with sources."""
     store, iris = renderer.store, renderer.iris
     claim_cards = cards.cards(store, iris, claim_nodes)
-    wanted = [f"{node}/{n}" for node in claim_nodes for n in range(1, SOURCES + 1)]
-    rows = select(
-        store,
-        "rm-slots-kind",
-        {"g": NamedNode(iris.readmodel_graph)},
-        values=("slot", map(NamedNode, wanted)),
-    )
-    by_slot = {row["slot"].value: (row["item"].value, row["kind"].value) for row in rows}
-    renderer.load((item for item, _ in by_slot.values()), full=False)
+    sources_of = cards.slot_items(store, iris, claim_nodes, 1, SOURCES, "kind")
+    renderer.load((item for items in sources_of.values() for item, _ in items), full=False)
     triples = [claim_cards[n]["claim"] for n in claim_nodes if n in claim_cards]
-    renderer.describer.learn_labels([t for triple in triples for t in cards._triple_terms(triple)])
+    renderer.describer.learn_labels([t for triple in triples for t in cards.triple_terms(triple)])
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for node in claim_nodes:
         found = claim_cards.get(node)
@@ -68,11 +61,10 @@ def claim_groups(renderer: Renderer, claim_nodes: list[str], focus: str) -> list
             relation = renderer.describer.node(NamedNode(predicate))
             group = groups[(predicate, role)] = {"relation": relation, "role": role, "claims": []}
         sources = []
-        for n in range(1, SOURCES + 1):
-            item = by_slot.get(f"{node}/{n}")
-            summary = renderer.summary(item[0]) if item else None
+        for item, kind in sources_of[node]:
+            summary = renderer.summary(item)
             if summary is not None:
-                sources.append({**summary, "inferred": item[1] == "inferred"})  # type: ignore[index]
+                sources.append({**summary, "inferred": kind == "inferred"})
         group["claims"].append(
             {
                 **renderer.triple(found["claim"]),

@@ -82,9 +82,9 @@ class TextIndex:
             self._building = None
             self._built.notify_all()
 
-    def start(self) -> None:
-        """Start building the index for the current load, if it is not built or building."""
-        digest = self._current_digest()
+    def start(self, digest: str | None = None) -> None:
+        """Start building the index for the load *digest* (default: the current one), if needed."""
+        digest = digest if digest is not None else self._current_digest()
         with self._lock:
             if digest != self._digest and self._building != digest:
                 self._building = digest
@@ -95,8 +95,8 @@ class TextIndex:
 
         :raises TextIndexBuilding: if it is still being built after that.
         """
-        self.start()
         digest = self._current_digest()
+        self.start(digest)
         with self._lock:
             self._built.wait_for(lambda: self._digest == digest or self._building != digest, wait)
             if digest == self._digest:
