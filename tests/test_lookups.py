@@ -327,3 +327,14 @@ def test_assertions_show_whose_hedge_and_which_translation_the_store_records(
         assert body["translation"]["from"] == language
     unnamed = http.get("/api/speakers/unnamed-author-003?per_page=1").json()["results"][0]
     assert unnamed["speaker_unnamed"]
+
+
+def test_a_document_page_says_how_many_spans_it_shows_and_links_the_next(
+    http: httpx.Client,
+) -> None:
+    page = http.get(
+        "/document/khamenei-ir-2017-11-22-letters?per_page=10", headers={"Accept": "text/html"}
+    )
+    assert page.status_code == 200
+    assert "highlighted: 10 of 58 assertions" in page.text
+    assert 'href="?per_page=10&amp;page=2"' in page.text
