@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-import os
 import shutil
-import time
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
@@ -38,8 +36,10 @@ from pyoxigraph import QueryTriples
 from pyoxigraph import Store as OxStore
 from pyoxigraph import Triple
 
+from loader import generations
 from loader.errors import QueryError
 from loader.errors import StoreError
+from loader.generations import STORES
 from loader.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,6 @@ Result = QuerySolutions | QueryBoolean | QueryTriples | Iterator[Triple]
 Check = Callable[[OxStore], None]
 Stages = Callable[[str, int, int], None]
 _S = TypeVar("_S", bound="_Closing")
-CURRENT = "CURRENT"
 BULK_SLICE = 250_000  # quads per bulk-loader call
 
 
@@ -57,9 +56,6 @@ def _counting(quads: Iterator[Quad], taken: list[int]) -> Iterator[Quad]:
     for quad in quads:
         taken[0] += 1
         yield quad
-
-
-STORES = "stores"
 
 
 class Store(Protocol):
@@ -252,14 +248,8 @@ class OxigraphStore(_LocalStore):
     @property
     def current_path(self) -> Path | None:
         """The live store directory, or None if nothing was loaded yet."""
-        try:
-            name = (self.data_dir / CURRENT).read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            raise StoreError(f"cannot read {self.data_dir / CURRENT}: {exc}") from exc
-        path = self.data_dir / STORES / name
-        return path if name and path.is_dir() else None
+        name = generations.live_name(self.data_dir)
+        return self.data_dir / STORES / name if name else None
 
     def pinned(self) -> Store:
         return _PinnedStore(self._oxigraph())
@@ -331,7 +321,7 @@ class OxigraphStore(_LocalStore):
             stores.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create {stores}: {exc}") from exc
-        name = f"store-{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}"
+        name = generations.new_name()
         target = stores / name
         try:
             if prepare is not None:
@@ -345,22 +335,8 @@ class OxigraphStore(_LocalStore):
             if isinstance(exc, OSError):
                 raise StoreError(f"cannot write the store in {target}: {exc}") from exc
             raise
-        previous = self.current_path
-        pointer = self.data_dir / (CURRENT + ".tmp")
-        pointer.write_text(name + "\n", encoding="utf-8")
-        os.replace(pointer, self.data_dir / CURRENT)  # the atomic step
-        self._remove_stale(keep={name, previous.name if previous else ""})
+        generations.switch(self.data_dir, name)
         return count
-
-    def _remove_stale(self, keep: set[str]) -> None:
-        """Delete old store directories, keeping the live one and the one before it.
-
-        The previous one stays because a server may still be reading it; it goes
-        at the next load.
-        """
-        for path in (self.data_dir / STORES).iterdir():
-            if path.name not in keep:
-                shutil.rmtree(path, ignore_errors=True)
 
     def is_empty(self) -> bool:
         return self.current_path is None
