@@ -12,14 +12,14 @@ The on-disk store keeps each load in its own directory under
 ``data_dir/stores/`` and a ``CURRENT`` file naming the live one. A load writes
 a fresh directory, then replaces ``CURRENT`` with one rename, so a crash
 mid-load leaves the previous store live. Readers open the live directory
-read-only and reopen when ``CURRENT`` changes.
+read-only and reopen when ``CURRENT`` changes; a replaced version stays a while
+for the readers still on it (:mod:`loader.generations`).
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
-import shutil
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
@@ -151,7 +151,7 @@ def open_store(settings: Settings, *, writable: bool = False) -> Store:
             settings.update_url or settings.store_url,
             base_iri=settings.base_iri,
         )
-    return OxigraphStore(settings.data_dir, writable=writable)
+    return OxigraphStore(settings.data_dir, writable=writable, keep=generations.grace(settings))
 
 
 def _query_local(
@@ -239,9 +239,12 @@ class OxigraphStore(_LocalStore):
 
     kind = "oxigraph"
 
-    def __init__(self, data_dir: Path, *, writable: bool = False) -> None:
+    def __init__(
+        self, data_dir: Path, *, writable: bool = False, keep: float = generations.MINIMUM_GRACE
+    ) -> None:
         self.data_dir = Path(data_dir)
         self.writable = writable
+        self.keep = keep  # seconds a retired version stays for its readers
         self._store: OxStore | None = None
         self._opened: str | None = None
 
@@ -310,32 +313,29 @@ class OxigraphStore(_LocalStore):
             source.backup(str(target))
             del source
 
-        self._write_new(fill, prepare=copy)
+        self._write_new(fill, prepare=copy, expected=live.name)
 
     def _write_new(
-        self, fill: Callable[[OxStore], None], prepare: Callable[[Path], None] | None = None
+        self,
+        fill: Callable[[OxStore], None],
+        prepare: Callable[[Path], None] | None = None,
+        expected: str | None = None,
     ) -> int:
-        """Write a new store directory with *fill*, then make it the live one (one rename)."""
-        stores = self.data_dir / STORES
-        try:
-            stores.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"cannot create {stores}: {exc}") from exc
-        name = generations.new_name()
-        target = stores / name
-        try:
-            if prepare is not None:
-                prepare(target)
-            fresh = OxStore(str(target))
-            fill(fresh)
-            count = len(fresh)
-            del fresh
-        except BaseException as exc:
-            shutil.rmtree(target, ignore_errors=True)
-            if isinstance(exc, OSError):
+        """Write a new store directory with *fill*, then make it the live one (one rename).
+
+        :param expected: switch only if this version is still live (see :func:`generations.switch`).
+        """
+        with generations.writing(self.data_dir) as target:
+            try:
+                if prepare is not None:
+                    prepare(target)
+                fresh = OxStore(str(target))
+                fill(fresh)
+                count = len(fresh)
+                del fresh
+            except OSError as exc:
                 raise StoreError(f"cannot write the store in {target}: {exc}") from exc
-            raise
-        generations.switch(self.data_dir, name)
+            generations.switch(self.data_dir, target.name, expected=expected, keep=self.keep)
         return count
 
     def is_empty(self) -> bool:
