@@ -41,6 +41,7 @@ from loader.errors import QueryError
 from loader.errors import StoreError
 from loader.generations import STORES
 from loader.settings import Settings
+from loader.working import WorkingCopy
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +180,20 @@ def _query_local(
         raise StoreError(f"cannot read the store: {exc}") from exc
 
 
+def apply_update(store: OxStore, sparql: str) -> None:
+    """Run a SPARQL Update on an Oxigraph store, in one transaction.
+
+    :raises QueryError: if it does not parse.
+    :raises StoreError: if the store cannot be written.
+    """
+    try:
+        store.update(sparql)
+    except SyntaxError as exc:
+        raise QueryError(f"SPARQL syntax error: {exc}") from None
+    except OSError as exc:
+        raise StoreError(f"cannot write the store: {exc}") from exc
+
+
 class _LocalStore(_Closing):
     """Queries and reads served by Oxigraph in this process (memory and on-disk stores)."""
 
@@ -222,10 +237,7 @@ class MemoryStore(_LocalStore):
         return len(fresh)
 
     def update(self, sparql: str) -> None:
-        try:
-            self._store.update(sparql)
-        except SyntaxError as exc:
-            raise QueryError(f"SPARQL syntax error: {exc}") from None
+        apply_update(self._store, sparql)
 
     def is_empty(self) -> bool:
         return len(self._store) == 0
@@ -296,46 +308,28 @@ class OxigraphStore(_LocalStore):
         return self._write_new(fill)
 
     def update(self, sparql: str) -> None:
-        """Copy the live store (a RocksDB checkpoint), update the copy, swap it in."""
-        live = self.current_path
-        if live is None:
-            raise StoreError(f"no store in {self.data_dir}; build it with 'attest load'")
+        """Apply *sparql* to a working copy of the live store, then switch (:mod:`loader.working`).
 
-        def fill(fresh: OxStore) -> None:
-            try:
-                fresh.update(sparql)
-            except SyntaxError as exc:
-                raise QueryError(f"SPARQL syntax error: {exc}") from None
-            fresh.flush()
-
-        def copy(target: Path) -> None:
-            source = OxStore.read_only(str(live))
-            source.backup(str(target))
-            del source
-
-        self._write_new(fill, prepare=copy, expected=live.name)
-
-    def _write_new(
-        self,
-        fill: Callable[[OxStore], None],
-        prepare: Callable[[Path], None] | None = None,
-        expected: str | None = None,
-    ) -> int:
-        """Write a new store directory with *fill*, then make it the live one (one rename).
-
-        :param expected: switch only if this version is still live (see :func:`generations.switch`).
+        One update, so the copy is made for it and removed after; a server that
+        takes updates keeps its copy open between them instead.
         """
+        working = WorkingCopy(self.data_dir, keep=self.keep)
+        try:
+            working.publish(lambda store: apply_update(store, sparql))
+        finally:
+            working.close()
+
+    def _write_new(self, fill: Callable[[OxStore], None]) -> int:
+        """Write a new store directory with *fill*, then make it the live one (one rename)."""
         with generations.writing(self.data_dir) as target:
             try:
-                if prepare is not None:
-                    prepare(target)
                 fresh = OxStore(str(target))
                 fill(fresh)
                 count = len(fresh)
                 del fresh
             except OSError as exc:
                 raise StoreError(f"cannot write the store in {target}: {exc}") from exc
-            generations.switch(self.data_dir, target.name, expected=expected, keep=self.keep)
+            generations.switch(self.data_dir, target.name, keep=self.keep)
         return count
 
     def is_empty(self) -> bool:
