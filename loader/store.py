@@ -183,7 +183,8 @@ def _query_local(
 def apply_update(store: OxStore, sparql: str) -> None:
     """Run a SPARQL Update on an Oxigraph store, in one transaction.
 
-    :raises QueryError: if it does not parse.
+    :raises QueryError: if it does not parse, or fails as SPARQL says it should (DROP of a
+        graph that does not exist, without SILENT).
     :raises StoreError: if the store cannot be written.
     """
     try:
@@ -192,6 +193,8 @@ def apply_update(store: OxStore, sparql: str) -> None:
         raise QueryError(f"SPARQL syntax error: {exc}") from None
     except OSError as exc:
         raise StoreError(f"cannot write the store: {exc}") from exc
+    except RuntimeError as exc:  # the engine's evaluation errors: "The graph <g> does not exist"
+        raise QueryError(f"the update failed: {exc}") from None
 
 
 class _LocalStore(_Closing):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
@@ -133,15 +134,17 @@ class WorkingCopy:
 
     def _make(self, live: str) -> None:
         self.discard()
+        # A fresh directory each time: a handle on the one before that a traceback still
+        # keeps alive would hold its lock (RocksDB refuses to open a path twice in a process).
+        target = self.path / f"copy-{time.time_ns()}"
         try:
+            self.path.mkdir(exist_ok=True)
             source = OxStore.read_only(str(self.data_dir / STORES / live))
-            source.backup(str(self.path))
+            source.backup(str(target))
             del source
-            self._store = OxStore(str(self.path))
+            self._store = OxStore(str(target))
         except OSError as exc:
             self.discard()
-            raise StoreError(
-                f"cannot make a working copy of the store in {self.path}: {exc}"
-            ) from exc
+            raise StoreError(f"cannot make a working copy of the store in {target}: {exc}") from exc
         self._mirrors = live
         log.info("working copy made from %s", live)
