@@ -81,7 +81,8 @@ class Rules:
     @property
     def _prefixes(self) -> tuple[str, ...]:
         kinds = tuple(f"{self.iris.base}{kind}/" for kind in ("entity", "document", "assertion"))
-        return (*kinds, self.iris.readmodel_graph + "/", ONTOLOGY_IRI)
+        generations = f"{self.iris.base}graph/generation/"  # a remote store's loads
+        return (*kinds, self.iris.readmodel_graph + "/", generations, ONTOLOGY_IRI)
 
     @property
     def _exact(self) -> tuple[str, ...]:
@@ -92,6 +93,7 @@ class Rules:
             iris.background_inferred_graph,
             iris.wikidata_graph,
             iris.readmodel_graph,
+            f"{iris.base}graph/current",  # a remote store's pointer to its live load
         )
 
     def owns(self, iri: str) -> bool:

@@ -8,9 +8,11 @@ seen by the next query and by Linked Data.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -23,11 +25,14 @@ from loader.settings import Settings
 from loader.settings import resolve
 from loader.store import apply_update
 from loader.working import WorkingCopy
+from server import create_app
 from server import updates
 from tests.conftest import GOOD
 from tests.conftest import Server
+from tests.conftest import running_oxigraph
 from tests.conftest import start_server
 from tests.conftest import stop
+from tests.inprocess import fixture_settings
 
 TOKEN = "update-token-for-tests"
 BASE = "https://w3id.org/attest/"
@@ -36,6 +41,7 @@ PREFIXES = (
     f"PREFIX assertion: <{BASE}assertion/> PREFIX document: <{BASE}document/> "
 )
 CURATED = "curated data changes only through the seed files and `attest load`"
+JSON_RESULTS = "application/sparql-results+json"
 EVERYTHING = "SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
 
 
@@ -342,3 +348,42 @@ def test_every_relation_in_a_claim_or_inferred_graph_is_a_claim_relation(loaded:
     assert used and used <= relations
     iris = Iris(BASE)
     assert updates.Rules(iris, relations).owns(iris.claim_graph(ASSERTION))
+
+
+@pytest.mark.parametrize("kind", ["memory", "remote"])
+def test_the_same_rules_hold_on_the_memory_and_remote_stores(tmp_path: Path, kind: str) -> None:
+    """Checked in the server process, then applied by the store (in place, or by the endpoint)."""
+    with contextlib.ExitStack() as stack:
+        overrides: dict[str, object] = {"allow_updates": True, "update_token": TOKEN}
+        if kind == "remote":
+            (tmp_path / "oxigraph").mkdir()
+            base = stack.enter_context(running_oxigraph(tmp_path / "oxigraph"))
+            overrides |= {"store": "remote", "store_url": f"{base}/query"}
+            overrides["update_url"] = f"{base}/update"
+        settings = fixture_settings(tmp_path, **overrides)
+        app = create_app(settings=settings)
+        stack.callback(app.extensions["attest"].close)
+        pipeline.load(settings, store=app.extensions["attest"].store)
+        client = app.test_client()
+        headers = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
+
+        def update(text: str) -> Any:
+            return client.post("/sparql", data={"update": PREFIXES + text}, headers=headers)
+
+        def count() -> int:
+            answer = client.get(
+                "/sparql", query_string={"query": EVERYTHING}, headers={"Accept": JSON_RESULTS}
+            )
+            return int(answer.get_json()["results"]["bindings"][0]["n"]["value"])
+
+        before = count()
+        refused = update("INSERT DATA { entity:town-council at:armed entity:harbour-guild }")
+        assert refused.status_code == 403
+        assert "puts a claim (at:armed) in the default graph" in refused.get_json()["error"]
+        refused = update(f"CLEAR GRAPH <{BASE}assertion/{ASSERTION}/claim>")
+        assert refused.status_code == 403
+        assert f"empties assertion {ASSERTION}'s claim" in refused.get_json()["error"]
+        assert count() == before
+        allowed = update("INSERT DATA { GRAPH <urn:notes> { entity:town-council <urn:seen> 1 } }")
+        assert allowed.status_code == 204, allowed.get_data(as_text=True)
+        assert count() == before + 1
