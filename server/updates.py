@@ -26,6 +26,7 @@ relation in the default graph), in case the two parsers ever read a text apart.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 from collections.abc import Iterable
@@ -41,6 +42,7 @@ from rdflib.term import URIRef
 from rdflib.term import Variable
 
 from loader.errors import QueryError
+from loader.errors import StoreError
 from loader.iris import Iris
 from loader.store import Store
 from loader.store import apply_update
@@ -300,7 +302,10 @@ def read(text: str, *, may_run: bool) -> list[Any]:
         return sparqltext.update_operations(text)
     except sparqltext.UnreadableError as exc:
         if may_run:
-            apply_update(OxStore(), text)  # raises the engine's syntax error, if that is it
+            # The engine's own syntax error, if that is it; a LOAD it reads fails here, where
+            # nothing can be reached, and the update is refused as unreadable all the same.
+            with contextlib.suppress(StoreError):
+                apply_update(OxStore(), text)
         raise QueryError(
             f"this update cannot be checked: {exc}; the server applies only updates it can "
             "check (write it in plain SPARQL 1.1 Update)"

@@ -298,8 +298,13 @@ def test_updates_that_change_nothing_of_attest_are_allowed(
         ("DROP GRAPH <urn:no-such-graph>", 400, "does not exist"),
         ("LOAD <http://127.0.0.1:9/data.ttl>", 403, "LOAD is refused"),
         ("INSERT DATA { GRAPH <urn:a> { <urn:a> <urn:b> _:x } } ; WITH", 400, "syntax"),
+        (
+            "INSERT DATA { GRAPH <urn:a> { << <urn:a> <urn:b> <urn:c> >> <urn:d> <urn:e> } }",
+            400,
+            "this update cannot be checked",
+        ),
     ],
-    ids=["syntax", "missing-graph", "load", "truncated"],
+    ids=["syntax", "missing-graph", "load", "truncated", "unreadable-by-the-checker"],
 )
 def test_a_bad_update_is_a_4xx_with_a_reason_never_a_500(
     client: httpx.Client, loaded: Settings, text: str, status: int, says: str
