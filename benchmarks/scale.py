@@ -8,8 +8,10 @@ with the peak memory of its process tree and the store's size), serves it with t
 real ``attest serve --no-load`` on a free 127.0.0.1 port, and times every look-up of
 issue 8 over HTTP (one keep-alive client) and, alternately in the same loop, the raw
 pyoxigraph query for the same answer on the same store; ``/sparql`` is compared with
-``oxigraph serve-read-only`` on that store. A look-up the server does not have (404)
-shows "n/a". It is a benchmark, not a test: it asserts nothing about time.
+``oxigraph serve-read-only`` on that store. Last, a SPARQL update over HTTP (a second
+server, with updates allowed) is timed against pyoxigraph's own ``Store.update`` on a
+writable copy of the same store (``benchmarks/updates.py``). A look-up the server does
+not have (404) shows "n/a". It is a benchmark, not a test: it asserts nothing about time.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ from processes import directory_size
 from processes import free_port
 from processes import run_load
 from processes import stages
+from updates import LOOKUP as UPDATE
+from updates import measure_updates
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 
@@ -153,6 +157,9 @@ def run_one(assertions: int, work: Path, args: argparse.Namespace) -> Result:
             if oxigraph_server is not None:
                 oxigraph_server.stop()
     del store
+    log(f"N={assertions:,}: {UPDATE.label}")
+    updates = measure_updates(seeds, data, store_path, work, repeat=args.repeat, budget=args.budget)
+    result.lookups.append((UPDATE, updates))
     return result
 
 
@@ -242,7 +249,8 @@ def report(results: list[Result], args: argparse.Namespace, header: list[str]) -
     lines += [
         f"- look-ups: {args.repeat} repetitions after one warm-up, HTTP (keep-alive) and raw "
         "alternately; raw = the core SPARQL of the answer's first page run by pyoxigraph "
-        "in-process on the same store (for `/sparql`: `oxigraph serve-read-only` over HTTP); "
+        "in-process on the same store (for `/sparql`: `oxigraph serve-read-only` over HTTP; "
+        "for the update: `Store.update` in-process on a writable copy of the same store); "
         "ratio = HTTP p50 / raw p50; bytes = one HTTP response; n/a = no such endpoint (404); "
         "(empty answer) / (0 rows) = the look-up found nothing, so its figure means little; "
         "(n=…) = repetitions cut short by the time budget",

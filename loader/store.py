@@ -12,16 +12,14 @@ The on-disk store keeps each load in its own directory under
 ``data_dir/stores/`` and a ``CURRENT`` file naming the live one. A load writes
 a fresh directory, then replaces ``CURRENT`` with one rename, so a crash
 mid-load leaves the previous store live. Readers open the live directory
-read-only and reopen when ``CURRENT`` changes.
+read-only and reopen when ``CURRENT`` changes; a replaced version stays a while
+for the readers still on it (:mod:`loader.generations`).
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
-import os
-import shutil
-import time
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
@@ -38,9 +36,12 @@ from pyoxigraph import QueryTriples
 from pyoxigraph import Store as OxStore
 from pyoxigraph import Triple
 
+from loader import generations
 from loader.errors import QueryError
 from loader.errors import StoreError
+from loader.generations import STORES
 from loader.settings import Settings
+from loader.working import WorkingCopy
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,6 @@ Result = QuerySolutions | QueryBoolean | QueryTriples | Iterator[Triple]
 Check = Callable[[OxStore], None]
 Stages = Callable[[str, int, int], None]
 _S = TypeVar("_S", bound="_Closing")
-CURRENT = "CURRENT"
 BULK_SLICE = 250_000  # quads per bulk-loader call
 
 
@@ -57,9 +57,6 @@ def _counting(quads: Iterator[Quad], taken: list[int]) -> Iterator[Quad]:
     for quad in quads:
         taken[0] += 1
         yield quad
-
-
-STORES = "stores"
 
 
 class Store(Protocol):
@@ -155,7 +152,7 @@ def open_store(settings: Settings, *, writable: bool = False) -> Store:
             settings.update_url or settings.store_url,
             base_iri=settings.base_iri,
         )
-    return OxigraphStore(settings.data_dir, writable=writable)
+    return OxigraphStore(settings.data_dir, writable=writable, keep=generations.grace(settings))
 
 
 def _query_local(
@@ -181,6 +178,23 @@ def _query_local(
         raise QueryError(f"SPARQL syntax error: {exc}") from None
     except OSError as exc:
         raise StoreError(f"cannot read the store: {exc}") from exc
+
+
+def apply_update(store: OxStore, sparql: str) -> None:
+    """Run a SPARQL Update on an Oxigraph store, in one transaction.
+
+    :raises QueryError: if it does not parse, or fails as SPARQL says it should (DROP of a
+        graph that does not exist, without SILENT).
+    :raises StoreError: if the store cannot be written.
+    """
+    try:
+        store.update(sparql)
+    except SyntaxError as exc:
+        raise QueryError(f"SPARQL syntax error: {exc}") from None
+    except OSError as exc:
+        raise StoreError(f"cannot write the store: {exc}") from exc
+    except RuntimeError as exc:  # the engine's evaluation errors: "The graph <g> does not exist"
+        raise QueryError(f"the update failed: {exc}") from None
 
 
 class _LocalStore(_Closing):
@@ -226,10 +240,7 @@ class MemoryStore(_LocalStore):
         return len(fresh)
 
     def update(self, sparql: str) -> None:
-        try:
-            self._store.update(sparql)
-        except SyntaxError as exc:
-            raise QueryError(f"SPARQL syntax error: {exc}") from None
+        apply_update(self._store, sparql)
 
     def is_empty(self) -> bool:
         return len(self._store) == 0
@@ -243,23 +254,20 @@ class OxigraphStore(_LocalStore):
 
     kind = "oxigraph"
 
-    def __init__(self, data_dir: Path, *, writable: bool = False) -> None:
+    def __init__(
+        self, data_dir: Path, *, writable: bool = False, keep: float = generations.MINIMUM_GRACE
+    ) -> None:
         self.data_dir = Path(data_dir)
         self.writable = writable
+        self.keep = keep  # seconds a retired version stays for its readers
         self._store: OxStore | None = None
         self._opened: str | None = None
 
     @property
     def current_path(self) -> Path | None:
         """The live store directory, or None if nothing was loaded yet."""
-        try:
-            name = (self.data_dir / CURRENT).read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            raise StoreError(f"cannot read {self.data_dir / CURRENT}: {exc}") from exc
-        path = self.data_dir / STORES / name
-        return path if name and path.is_dir() else None
+        name = generations.live_name(self.data_dir)
+        return self.data_dir / STORES / name if name else None
 
     def pinned(self) -> Store:
         return _PinnedStore(self._oxigraph())
@@ -303,64 +311,29 @@ class OxigraphStore(_LocalStore):
         return self._write_new(fill)
 
     def update(self, sparql: str) -> None:
-        """Copy the live store (a RocksDB checkpoint), update the copy, swap it in."""
-        live = self.current_path
-        if live is None:
-            raise StoreError(f"no store in {self.data_dir}; build it with 'attest load'")
+        """Apply *sparql* to a working copy of the live store, then switch (:mod:`loader.working`).
 
-        def fill(fresh: OxStore) -> None:
-            try:
-                fresh.update(sparql)
-            except SyntaxError as exc:
-                raise QueryError(f"SPARQL syntax error: {exc}") from None
-            fresh.flush()
-
-        def copy(target: Path) -> None:
-            source = OxStore.read_only(str(live))
-            source.backup(str(target))
-            del source
-
-        self._write_new(fill, prepare=copy)
-
-    def _write_new(
-        self, fill: Callable[[OxStore], None], prepare: Callable[[Path], None] | None = None
-    ) -> int:
-        """Write a new store directory with *fill*, then make it the live one (one rename)."""
-        stores = self.data_dir / STORES
-        try:
-            stores.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"cannot create {stores}: {exc}") from exc
-        name = f"store-{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}"
-        target = stores / name
-        try:
-            if prepare is not None:
-                prepare(target)
-            fresh = OxStore(str(target))
-            fill(fresh)
-            count = len(fresh)
-            del fresh
-        except BaseException as exc:
-            shutil.rmtree(target, ignore_errors=True)
-            if isinstance(exc, OSError):
-                raise StoreError(f"cannot write the store in {target}: {exc}") from exc
-            raise
-        previous = self.current_path
-        pointer = self.data_dir / (CURRENT + ".tmp")
-        pointer.write_text(name + "\n", encoding="utf-8")
-        os.replace(pointer, self.data_dir / CURRENT)  # the atomic step
-        self._remove_stale(keep={name, previous.name if previous else ""})
-        return count
-
-    def _remove_stale(self, keep: set[str]) -> None:
-        """Delete old store directories, keeping the live one and the one before it.
-
-        The previous one stays because a server may still be reading it; it goes
-        at the next load.
+        One update, so the copy is made for it and removed after; a server that
+        takes updates keeps its copy open between them instead.
         """
-        for path in (self.data_dir / STORES).iterdir():
-            if path.name not in keep:
-                shutil.rmtree(path, ignore_errors=True)
+        working = WorkingCopy(self.data_dir, keep=self.keep)
+        try:
+            working.publish(lambda store: apply_update(store, sparql))
+        finally:
+            working.close()
+
+    def _write_new(self, fill: Callable[[OxStore], None]) -> int:
+        """Write a new store directory with *fill*, then make it the live one (one rename)."""
+        with generations.writing(self.data_dir) as target:
+            try:
+                fresh = OxStore(str(target))
+                fill(fresh)
+                count = len(fresh)
+                del fresh
+            except OSError as exc:
+                raise StoreError(f"cannot write the store in {target}: {exc}") from exc
+            generations.switch(self.data_dir, target.name, keep=self.keep)
+        return count
 
     def is_empty(self) -> bool:
         return self.current_path is None

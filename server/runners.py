@@ -1,9 +1,11 @@
-"""Where SPARQL work runs: query workers, federation workers, isolated updates, fair turns.
+"""Where SPARQL work runs: query workers, federation workers, the update process, fair turns.
 
 - Queries without SERVICE run in the query workers, which reach no host at all.
 - Queries whose every SERVICE endpoint is allow-listed run in the federation
   workers, which reach only the allow-listed hosts and ports.
-- Updates run in a one-off process with no network (on-disk store).
+- Updates (on-disk store) run one at a time in the update process, which has
+  no network either and keeps the working copy of the store open between
+  updates (:mod:`loader.working`); the checks of :mod:`server.updates` run there.
 - Each query waits for its turn at the :class:`~server.fairness.Gate`.
 
 With the memory store (tests) everything runs in the server process; with the
@@ -13,46 +15,33 @@ remote store the remote engine evaluates, so the parser check in
 
 from __future__ import annotations
 
-import multiprocessing
-from multiprocessing.connection import Connection
+import threading
 
-from loader.errors import LoadError
 from loader.errors import QueryError
 from loader.errors import QueryTimeoutError
-from loader.errors import StoreError
+from loader.iris import Iris
 from loader.settings import Settings
 from loader.store import Store
-from loader.store import open_store
 from server import isolation
-from server.executor import STARTUP_TIMEOUT
+from server import sparqltext
+from server import updates
 from server.executor import Answer
 from server.executor import InlineRunner
 from server.executor import Job
 from server.executor import ProcessPool
 from server.fairness import Gate
-
-
-def _update_main(settings: Settings, connection: Connection, text: str) -> None:
-    """Body of a one-off update process: isolate, apply the update, report."""
-    try:
-        if settings.network_isolation and settings.store == "oxigraph":
-            isolation.isolate()
-        open_store(settings).update(text)
-    except QueryError as exc:
-        connection.send((exc.status, str(exc)))
-    except (LoadError, OSError) as exc:
-        connection.send((503, f"the update failed: {exc}"))
-    else:
-        connection.send((204, ""))
+from server.updater import Updater
 
 
 class Runners:
-    """The query workers, the federation workers (if any), and isolated updates."""
+    """The query workers, the federation workers (if any), and the update process (if any)."""
 
     def __init__(self, settings: Settings, store: Store) -> None:
         self.settings = settings
         self.store = store
         self.federation: ProcessPool | None = None
+        self.updater: Updater | None = None
+        self._inline_updates = threading.Lock()
         self.gate = Gate(
             settings, {"local": settings.query_workers, "federation": settings.federation_workers}
         )
@@ -67,6 +56,8 @@ class Runners:
             except isolation.IsolationError:
                 self.local.close()
                 raise
+        if settings.allow_updates and settings.update_token and settings.store == "oxigraph":
+            self.updater = Updater(settings)
 
     @property
     def isolated(self) -> bool:
@@ -94,40 +85,30 @@ class Runners:
                 ) from None
 
     def update(self, text: str) -> None:
-        """Apply a SPARQL update, in a process with no network when the store is on disk.
+        """Check and apply a SPARQL update: in the update process (on-disk store), else here.
 
-        :raises QueryError: if the update is malformed (400) or took too long (503).
+        :raises UpdateRefusedError: if it would break one of Attest's invariants (403).
+        :raises QueryError: if it is malformed (400), the store was reloaded meanwhile
+            (409) or it took too long (503).
         :raises StoreError: if the store cannot be written.
         """
-        if not self.isolated:
-            self.store.update(text)
+        if self.updater is not None:
+            self.updater.run(text)
             return
-        context = multiprocessing.get_context("spawn")
-        parent, child = context.Pipe()
-        process = context.Process(target=_update_main, args=(self.settings, child, text))
-        process.start()
-        child.close()
-        try:
-            if not parent.poll(STARTUP_TIMEOUT + self.settings.query_timeout):
-                raise QueryTimeoutError(
-                    "the update ran too long and was stopped (setting query_timeout)"
-                )
-            status, message = parent.recv()
-        except EOFError:
-            raise StoreError("the update process died; the store was not changed") from None
-        finally:
-            process.kill()
-            process.join(timeout=5)
-            parent.close()
-        if status == 503:
-            raise StoreError(message)
-        if status != 204:
-            raise QueryError(message, status=status)
+        with self._inline_updates:  # one at a time, as in the update process
+            updates.apply_checked(
+                self.store,
+                text,
+                Iris(self.settings.base_iri),
+                may_run=not sparqltext.may_reach_network(text),  # never reach out from here
+            )
 
     def close(self) -> None:
         self.local.close()
         if self.federation is not None:
             self.federation.close()
+        if self.updater is not None:
+            self.updater.close()
 
 
 def make_runner(settings: Settings, store: Store) -> Runners:

@@ -10,7 +10,8 @@
   the body where the format can carry it), or fails with 400 where it cannot.
 - Read-only unless ``allow_updates`` is on and the request carries the
   ``update_token`` as a bearer token; updates get the endpoint's URL as base
-  IRI and ``using-graph-uri`` / ``using-named-graph-uri`` as USING clauses.
+  IRI and ``using-graph-uri`` / ``using-named-graph-uri`` as USING clauses,
+  and are refused where they would break an invariant (:mod:`server.updates`).
   SERVICE only to ``service_allowlist``.
 - Without a query: the service description for a GET by a machine, the query
   page for a browser; a POST without a query or update is 400.
@@ -301,9 +302,11 @@ def _update(update: str, params: list[tuple[str, str]]) -> Response:
     prologue = f"BASE <{request.base_url}> "
     try:
         # The app's runner and store, not this request's pinned view: an update writes a
-        # new version (in a process with no network when the store is on disk).
+        # new version (in the update process, with no network, when the store is on disk).
         current_app.extensions["attest"].runner.update(prologue + with_using(update, using))
     except QueryError as exc:
+        if exc.status != 400:
+            raise  # refused (403), reloaded meanwhile (409), too big or too slow: as it says
         raise _syntax_error(str(exc), shift=len(prologue)) from None
     caching.data_changed()
     return Response(status=204)

@@ -11,13 +11,17 @@ USING/WITH in updates.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import threading
 from typing import Any
 
 from pyparsing import ParseResults
+from rdflib.plugins.sparql.algebra import translatePName
+from rdflib.plugins.sparql.algebra import translatePrologue
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.algebra import translateUpdate
+from rdflib.plugins.sparql.algebra import traverse
 from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parser import parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
@@ -138,6 +142,31 @@ def service_endpoints(text: str, base: str | None = None, *, update: bool = Fals
         if isinstance(term, URIRef):
             endpoints.append(str(term))
     return endpoints
+
+
+def update_operations(text: str) -> list[CompValue]:
+    """Read an update into its operations, as the complete parser reads them.
+
+    IRIs are resolved (prefixed names, relative IRIs) with the prologue in force
+    where each operation stands; templates keep their triples as parsed (rdflib's
+    algebra would reorder them, at a cost that grows with the square of their number).
+
+    :raises UnreadableError: if rdflib's parser cannot read the text.
+    """
+    operations: list[CompValue] = []
+    with _PARSER_LOCK:
+        try:
+            parsed = parseUpdate(text)
+            prologue = None
+            # a trailing prologue has no operation after it
+            for declared, operation in zip(parsed.prologue, parsed.request or [], strict=False):
+                prologue = translatePrologue(declared, None, None, prologue)
+                resolve = functools.partial(translatePName, prologue=prologue)
+                operations.append(traverse(operation, visitPost=resolve))
+        except Exception as exc:  # rdflib raises many kinds; all mean "cannot read it"
+            first = str(exc).split("\n")[0][:200]
+            raise UnreadableError(f"the SPARQL parser cannot read it ({first})") from None
+    return operations
 
 
 def has_keyword(text: str, *words: str) -> bool:

@@ -42,6 +42,7 @@ LOOKUP_ROWS = [
     "`/api/entities/<id>/neighbours`",
     "home page `/`",
     "`/sparql` vs `oxigraph serve`",
+    "`/sparql` update",
 ]
 DURATION = re.compile(r"^\d+(\.\d+)? (ms|s)$")
 

@@ -430,7 +430,7 @@ def test_updates_with_token_when_enabled(settings: Settings, tmp_path: Path) -> 
     )
     try:
         with httpx.Client(base_url=server.base, timeout=60) as client:
-            insert = "INSERT DATA { <http://example.org/a> <http://example.org/b> 'c' }"
+            insert = "INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/b> 'c' } }"
             assert client.post("/sparql", data={"update": insert}).status_code == 401
             wrong = client.post(
                 "/sparql", data={"update": insert}, headers={"Authorization": "Bearer nope"}
@@ -440,7 +440,9 @@ def test_updates_with_token_when_enabled(settings: Settings, tmp_path: Path) -> 
                 "/sparql", data={"update": insert}, headers={"Authorization": "Bearer s3cret"}
             )
             assert right.status_code == 204, right.text
-            ask = client.get("/sparql", params={"query": "ASK { <http://example.org/a> ?p ?o }"})
+            ask = client.get(
+                "/sparql", params={"query": "ASK { GRAPH ?g { <http://example.org/a> ?p ?o } }"}
+            )
             assert _ask(ask) is True
             load = client.post(
                 "/sparql",
@@ -453,12 +455,18 @@ def test_updates_with_token_when_enabled(settings: Settings, tmp_path: Path) -> 
             # A relative IRI resolves against the endpoint's URL.
             relative = client.post(
                 "/sparql",
-                data={"update": "INSERT DATA { <note/1> <http://example.org/b> 'relative' }"},
+                data={
+                    "update": "INSERT DATA { GRAPH <http://example.org/g> "
+                    "{ <note/1> <http://example.org/b> 'relative' } }"
+                },
                 headers={"Authorization": "Bearer s3cret"},
             )
             assert relative.status_code == 204, relative.text
             found = client.get(
-                "/sparql", params={"query": f"ASK {{ <{server.url('/note/1')}> ?p 'relative' }}"}
+                "/sparql",
+                params={
+                    "query": f"ASK {{ GRAPH ?g {{ <{server.url('/note/1')}> ?p 'relative' }} }}"
+                },
             )
             assert _ask(found) is True
             # using-graph-uri / using-named-graph-uri give the update's WHERE its dataset.
@@ -475,7 +483,9 @@ def test_updates_with_token_when_enabled(settings: Settings, tmp_path: Path) -> 
             copied = "ASK { GRAPH <http://example.org/copy> { ?s ?p ?o } }"
             assert _ask(client.get("/sparql", params={"query": copied})) is False
             plain = client.post(
-                "/sparql", data={"update": copy}, headers={"Authorization": "Bearer s3cret"}
+                "/sparql",
+                data={"update": copy, "using-graph-uri": "http://example.org/g"},
+                headers={"Authorization": "Bearer s3cret"},
             )
             assert plain.status_code == 204
             assert _ask(client.get("/sparql", params={"query": copied})) is True

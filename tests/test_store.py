@@ -128,12 +128,6 @@ def test_failed_load_leaves_the_previous_store_live(settings: Settings) -> None:
     assert (settings.data_dir / "CURRENT").read_text() == before
 
 
-def test_remove_only_stale_store_directories(settings: Settings) -> None:
-    for _ in range(3):
-        pipeline.load(settings)
-    assert len(_names(settings.data_dir)) == 2, "the live store and the one before it"
-
-
 def test_store_without_a_load_says_how_to_build_it(tmp_path: Path) -> None:
     store = OxigraphStore(tmp_path / "empty")
     assert store.is_empty()
