@@ -13,7 +13,7 @@ The on-disk store keeps each load in its own directory under
 a fresh directory, then replaces ``CURRENT`` with one rename, so a crash
 mid-load leaves the previous store live. Readers open the live directory
 read-only and reopen when ``CURRENT`` changes; a replaced version stays a while
-for the readers still on it (:mod:`loader.generations`).
+for the readers still on it (:mod:`loader.versions`).
 """
 
 from __future__ import annotations
@@ -36,11 +36,11 @@ from pyoxigraph import QueryTriples
 from pyoxigraph import Store as OxStore
 from pyoxigraph import Triple
 
-from loader import generations
+from loader import versions
 from loader.errors import QueryError
 from loader.errors import StoreError
-from loader.generations import STORES
 from loader.settings import Settings
+from loader.versions import STORES
 from loader.working import WorkingCopy
 
 log = logging.getLogger(__name__)
@@ -152,7 +152,7 @@ def open_store(settings: Settings, *, writable: bool = False) -> Store:
             settings.update_url or settings.store_url,
             base_iri=settings.base_iri,
         )
-    return OxigraphStore(settings.data_dir, writable=writable, keep=generations.grace(settings))
+    return OxigraphStore(settings.data_dir, writable=writable, keep=versions.grace(settings))
 
 
 def _query_local(
@@ -255,7 +255,7 @@ class OxigraphStore(_LocalStore):
     kind = "oxigraph"
 
     def __init__(
-        self, data_dir: Path, *, writable: bool = False, keep: float = generations.MINIMUM_GRACE
+        self, data_dir: Path, *, writable: bool = False, keep: float = versions.MINIMUM_GRACE
     ) -> None:
         self.data_dir = Path(data_dir)
         self.writable = writable
@@ -266,7 +266,7 @@ class OxigraphStore(_LocalStore):
     @property
     def current_path(self) -> Path | None:
         """The live store directory, or None if nothing was loaded yet."""
-        name = generations.live_name(self.data_dir)
+        name = versions.live_name(self.data_dir)
         return self.data_dir / STORES / name if name else None
 
     def pinned(self) -> Store:
@@ -324,7 +324,7 @@ class OxigraphStore(_LocalStore):
 
     def _write_new(self, fill: Callable[[OxStore], None]) -> int:
         """Write a new store directory with *fill*, then make it the live one (one rename)."""
-        with generations.writing(self.data_dir) as target:
+        with versions.writing(self.data_dir) as target:
             try:
                 fresh = OxStore(str(target))
                 fill(fresh)
@@ -332,7 +332,7 @@ class OxigraphStore(_LocalStore):
                 del fresh
             except OSError as exc:
                 raise StoreError(f"cannot write the store in {target}: {exc}") from exc
-            generations.switch(self.data_dir, target.name, keep=self.keep)
+            versions.switch(self.data_dir, target.name, keep=self.keep)
         return count
 
     def is_empty(self) -> bool:

@@ -9,7 +9,7 @@ writing, in ``data_dir/working`` where no reader looks:
    (``Store.backup``: the immutable files are linked, not copied);
 2. a change is applied to the copy in place, then checked there;
 3. a hard-link checkpoint of the copy becomes a new version, which is made
-   live with the compare-and-switch of :mod:`loader.generations`.
+   live with the compare-and-switch of :mod:`loader.versions`.
 
 Readers see the old version or the new one, never a partial change. The copy
 stays open between changes, so a change opens nothing; it is made again from
@@ -30,9 +30,9 @@ from typing import IO
 
 from pyoxigraph import Store as OxStore
 
-from loader import generations
+from loader import versions
 from loader.errors import StoreError
-from loader.generations import STORES
+from loader.versions import STORES
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ Change = Callable[[OxStore], None]
 class WorkingCopy:
     """The copy of the live version that one writer changes; see the module docstring."""
 
-    def __init__(self, data_dir: Path, *, keep: float = generations.MINIMUM_GRACE) -> None:
+    def __init__(self, data_dir: Path, *, keep: float = versions.MINIMUM_GRACE) -> None:
         self.data_dir = Path(data_dir)
         self.path = self.data_dir / WORKING
         self.keep = keep
@@ -58,7 +58,7 @@ class WorkingCopy:
 
         :raises StoreError: if there is no live version, or the copy cannot be made.
         """
-        live = generations.live_name(self.data_dir)
+        live = versions.live_name(self.data_dir)
         if live is None:
             raise StoreError(f"no store in {self.data_dir}; build it with 'attest load'")
         if self._store is None or self._mirrors != live:
@@ -82,9 +82,9 @@ class WorkingCopy:
             change(store)
             if check is not None:
                 check(store)
-            with generations.writing(self.data_dir) as target:
+            with versions.writing(self.data_dir) as target:
                 store.backup(str(target))  # flushes the change, links every file
-                generations.switch(self.data_dir, target.name, expected=made_from, keep=self.keep)
+                versions.switch(self.data_dir, target.name, expected=made_from, keep=self.keep)
         except OSError as exc:
             del store  # a traceback keeps this frame: the copy must close before it goes
             self.discard()

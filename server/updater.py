@@ -27,14 +27,14 @@ from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 
-from loader import generations
+from loader import versions
 from loader.errors import LoadError
 from loader.errors import QueryError
 from loader.errors import QueryTimeoutError
 from loader.errors import StoreError
-from loader.generations import StoreChangedError
 from loader.iris import Iris
 from loader.settings import Settings
+from loader.versions import StoreChangedError
 from loader.working import WorkingCopy
 from server import isolation
 from server import updates
@@ -53,7 +53,7 @@ def _main(settings: Settings, connection: Connection) -> None:
         connection.send(("failed", str(exc)))
         return
     connection.send(("ready", ""))
-    working = WorkingCopy(settings.data_dir, keep=generations.grace(settings))
+    working = WorkingCopy(settings.data_dir, keep=versions.grace(settings))
     iris = Iris(settings.base_iri)
     try:
         with contextlib.suppress(StoreError):  # no store yet, or another holder: said per update

@@ -18,8 +18,8 @@ import httpx
 import pytest
 from pyoxigraph import Store as OxStore
 
-from loader import generations
 from loader import pipeline
+from loader import versions
 from loader.iris import Iris
 from loader.settings import Settings
 from loader.settings import resolve
@@ -104,13 +104,13 @@ def _triples(client: httpx.Client) -> int:
 
 def _refused(client: httpx.Client, loaded: Settings, text: str, *expected: str) -> None:
     """Send *text*; it must be refused with a 403 saying *expected*, and change nothing."""
-    version, count = generations.live_name(loaded.data_dir), _triples(client)
+    version, count = versions.live_name(loaded.data_dir), _triples(client)
     response = _update(client, text)
     assert response.status_code == 403, response.text
     message = response.json()["error"]
     for part in expected:
         assert part in message, message
-    assert generations.live_name(loaded.data_dir) == version, "no new version was switched in"
+    assert versions.live_name(loaded.data_dir) == version, "no new version was switched in"
     assert _triples(client) == count, "the store did not change"
 
 
@@ -252,14 +252,14 @@ def test_allowed_updates_are_seen_by_the_next_query_and_by_linked_data(
     client: httpx.Client, loaded: Settings
 ) -> None:
     notes = f"{BASE}graph/notes"
-    before = generations.live_name(loaded.data_dir)
+    before = versions.live_name(loaded.data_dir)
     annotate = (
         PREFIXES + f"INSERT {{ GRAPH <{notes}> {{ ?e <urn:reviewed> true }} }} "
         "WHERE { ?e a at:Organization }"
     )
     response = _update(client, annotate)
     assert response.status_code == 204, response.text
-    assert generations.live_name(loaded.data_dir) != before, "a new version went live"
+    assert versions.live_name(loaded.data_dir) != before, "a new version went live"
     seen = f"ASK {{ GRAPH <{notes}> {{ <{BASE}entity/harbour-guild> <urn:reviewed> true }} }}"
     assert _ask(client, seen)
     trig = client.get("/graph/notes", headers={"Accept": "application/trig"})
@@ -309,11 +309,11 @@ def test_updates_that_change_nothing_of_attest_are_allowed(
 def test_a_bad_update_is_a_4xx_with_a_reason_never_a_500(
     client: httpx.Client, loaded: Settings, text: str, status: int, says: str
 ) -> None:
-    version = generations.live_name(loaded.data_dir)
+    version = versions.live_name(loaded.data_dir)
     response = _update(client, text)
     assert response.status_code == status, response.text
     assert says in response.json()["error"]
-    assert generations.live_name(loaded.data_dir) == version
+    assert versions.live_name(loaded.data_dir) == version
 
 
 def test_the_engine_checks_the_result_again_before_the_switch(tmp_path: Path) -> None:
@@ -321,7 +321,7 @@ def test_the_engine_checks_the_result_again_before_the_switch(tmp_path: Path) ->
     shutil.copytree(GOOD, tmp_path / "seeds")
     settings = resolve({"seeds_dir": tmp_path / "seeds", "data_dir": tmp_path / "data"}, environ={})
     pipeline.load(settings)
-    version = generations.live_name(settings.data_dir)
+    version = versions.live_name(settings.data_dir)
     working = WorkingCopy(settings.data_dir)
     try:
         relations = updates.claim_relations(working.store())
@@ -332,7 +332,7 @@ def test_the_engine_checks_the_result_again_before_the_switch(tmp_path: Path) ->
 
         with pytest.raises(updates.UpdateRefusedError, match=r"puts a claim \(at:armed\)"):
             working.publish(bare_claim, lambda store: updates.check_applied(store, relations))
-        assert generations.live_name(settings.data_dir) == version
+        assert versions.live_name(settings.data_dir) == version
         updates.check_applied(working.store(), relations)  # the copy was made again, clean
     finally:
         working.close()

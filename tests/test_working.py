@@ -14,14 +14,14 @@ import pytest
 from pyoxigraph import QueryBoolean
 from pyoxigraph import Store as OxStore
 
-from loader import generations
 from loader import pipeline
+from loader import versions
 from loader.errors import StoreError
-from loader.generations import StoreChangedError
 from loader.settings import Settings
 from loader.store import Store
 from loader.store import apply_update
 from loader.store import open_store
+from loader.versions import StoreChangedError
 from loader.working import WorkingCopy
 
 NOTE = "INSERT DATA { GRAPH <urn:notes> { <urn:n1> <urn:says> 'first' } }"
@@ -48,8 +48,8 @@ def loaded(settings: Settings) -> Settings:
 def test_readers_never_see_a_partial_update(loaded: Settings, accept: bool) -> None:
     reader = open_store(loaded)  # follows CURRENT, like the query workers
     pinned = reader.pinned()  # one request's view
-    before = generations.live_name(loaded.data_dir)
-    versions = _names(loaded.data_dir)
+    before = versions.live_name(loaded.data_dir)
+    names = _names(loaded.data_dir)
     seen: dict[str, list[bool]] = {"copy": [], "change": [], "check": []}
 
     def change(copy: OxStore) -> None:
@@ -74,10 +74,10 @@ def test_readers_never_see_a_partial_update(loaded: Settings, accept: bool) -> N
     assert seen == {"copy": [True], "change": [False], "check": [False]}
     assert _sees(reader) is accept, "after the switch a reader sees the whole update"
     assert _sees(pinned) is False, "a request that started before keeps its version"
-    after = generations.live_name(loaded.data_dir)
+    after = versions.live_name(loaded.data_dir)
     assert (after == before) is not accept
     if not accept:
-        assert _names(loaded.data_dir) == versions, "nothing written is left behind"
+        assert _names(loaded.data_dir) == names, "nothing written is left behind"
 
 
 def _inodes(version: Path) -> set[int]:
@@ -86,7 +86,7 @@ def _inodes(version: Path) -> set[int]:
 
 def test_the_copy_stays_open_between_updates_and_versions_are_hard_links(loaded: Settings) -> None:
     stores = loaded.data_dir / "stores"
-    live = generations.live_name(loaded.data_dir)
+    live = versions.live_name(loaded.data_dir)
     assert live is not None
     loaded_files = _inodes(stores / live)
     working = WorkingCopy(loaded.data_dir)
@@ -115,11 +115,11 @@ def test_a_load_replaces_the_copy_and_an_update_never_undoes_a_load(loaded: Sett
 
         with pytest.raises(StoreChangedError):
             working.publish(load_meanwhile)
-        loaded_version = generations.live_name(loaded.data_dir)
+        loaded_version = versions.live_name(loaded.data_dir)
         assert not _sees(open_store(loaded)), "the load stays live"
         working.publish(lambda store: apply_update(store, NOTE))
         assert _sees(open_store(loaded)), "the next update starts from the load"
-        assert generations.live_name(loaded.data_dir) != loaded_version
+        assert versions.live_name(loaded.data_dir) != loaded_version
     finally:
         working.close()
 

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from pyoxigraph import QuerySolutions
 
-from loader import generations
 from loader import pipeline
+from loader import versions
 from loader.errors import StoreError
-from loader.generations import StoreChangedError
 from loader.settings import Settings
 from loader.store import open_store
+from loader.versions import StoreChangedError
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
@@ -30,7 +30,7 @@ def _names(data_dir: Path) -> set[str]:
 
 
 def _live(data_dir: Path) -> str:
-    name = generations.live_name(data_dir)
+    name = versions.live_name(data_dir)
     assert name is not None
     return name
 
@@ -59,7 +59,7 @@ def test_retired_stores_stay_for_their_readers_then_go(settings: Settings) -> No
     assert _names(settings.data_dir) == {first, second, third}, "retired ones stay a while"
     assert _count(reader) == quads, "the reader still reads the version it started on"
 
-    grace = generations.grace(settings)
+    grace = versions.grace(settings)
     assert grace >= 3 * settings.query_timeout
     _age(settings.data_dir, first, grace + 1)
     _age(settings.data_dir, second, grace - 30)
@@ -70,9 +70,9 @@ def test_retired_stores_stay_for_their_readers_then_go(settings: Settings) -> No
 
 def test_a_store_being_written_is_never_removed(settings: Settings) -> None:
     pipeline.load(settings)
-    with generations.writing(settings.data_dir) as target:
+    with versions.writing(settings.data_dir) as target:
         target.mkdir()
-        generations.remove_stale(settings.data_dir, keep=0)
+        versions.remove_stale(settings.data_dir, keep=0)
         assert target.is_dir(), "a version being written survives another writer's clean-up"
     assert not target.exists(), "a version left unfinished goes when its writer leaves"
 
@@ -85,10 +85,10 @@ def test_a_version_left_by_a_writer_that_died_is_removed(settings: Settings) -> 
         capture_output=True,
         text=True,
     ).stdout.strip()
-    orphan = settings.data_dir / "stores" / generations.new_name()
+    orphan = settings.data_dir / "stores" / versions.new_name()
     orphan.mkdir()
     (settings.data_dir / "marks" / f"{orphan.name}.writing").write_text(dead, encoding="ascii")
-    generations.remove_stale(settings.data_dir, keep=1000)
+    versions.remove_stale(settings.data_dir, keep=1000)
     assert not orphan.exists()
     assert _names(settings.data_dir) == {_live(settings.data_dir)}
 
@@ -99,9 +99,9 @@ def test_an_update_does_not_switch_over_a_load_that_came_in_between(settings: Se
     pipeline.load(settings)  # a load lands while the update is being written
     loaded = _live(settings.data_dir)
     with pytest.raises(StoreChangedError, match="replaced while this change was being written"):
-        with generations.writing(settings.data_dir) as target:
+        with versions.writing(settings.data_dir) as target:
             target.mkdir()
-            generations.switch(settings.data_dir, target.name, expected=made_from)
+            versions.switch(settings.data_dir, target.name, expected=made_from)
     assert _live(settings.data_dir) == loaded
     assert not target.exists()
     assert issubclass(StoreChangedError, StoreError)
